@@ -1,0 +1,47 @@
+# The studio's commands. A fresh machine needs only Python 3.11 and make.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: run setup test lint fmt bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP) $@
+
+## run: set everything up and run the studio (dashboard, worker, streamer). Ctrl-C stops all.
+run: $(STAMP)
+	$(PY) manage.py studio
+
+## setup: install, migrate and seed without starting anything.
+setup: $(STAMP)
+	$(PY) manage.py studio --setup-only
+
+## test: install the test tools and run the whole suite (no tests collected counts as failure).
+test: $(DEV_STAMP)
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+fmt: $(DEV_STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+## bench: run the benchmarks and print their figures as JSON.
+bench: $(DEV_STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,184 @@
+"""Settings for the studio, all from the environment (see README's configuration table).
+
+The defaults run a complete studio on one machine with nothing else installed: SQLite in
+``DATA_DIR``, Redis at ``REDIS_URL`` (``make run`` starts a bundled one when none answers), and the
+offline engines. ``aijesus.settings_production`` hardens this for a public deployment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from aijesus.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    persistent_secret_key,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY") or persistent_secret_key(DATA_DIR / "secret_key")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "aijesus.studio",
+    "builder",
+    "streamer",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "aijesus.urls"
+ASGI_APPLICATION = "aijesus.asgi.application"
+WSGI_APPLICATION = "aijesus.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite in DATA_DIR unless DATABASE_URL names another (PostgreSQL in production).
+DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'studio.sqlite3'}"
+try:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+except ValueError as exc:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from None
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # WAL lets the dashboard read while the worker writes; the timeout rides out short write locks.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-studio.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: Celery broker, results and the Channels layer.
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNELS_PREFIX", "aijesus")},
+    }
+}
+
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"builder.tasks.build_clip": {"queue": "gpu"}}
+# One task at a time per worker process: a clip build holds the GPU (or both CPU cores).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Build tasks are idempotent (they claim their clip), so a task lost with its worker is redelivered.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+
+# --- Files
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
+MEDIA_URL = "/media/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from the source folders in development: no collectstatic needed to see a change.
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Auth
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Studio behaviour
+QUESTION_MAX_CHARS = env_int("QUESTION_MAX_CHARS", 500, minimum=20, maximum=10_000)
+STUDIO_PORT = env_int("STUDIO_PORT", 8000, minimum=1, maximum=65535)
+
+# --- Engines: one setting per choice; each backend reads its own options below.
+LLM_ENGINE = env_choice("LLM_ENGINE", ["offline", "openai"], "offline")
+LLM_BASE_URL = env_str("LLM_BASE_URL")  # e.g. http://127.0.0.1:11434/v1 for Ollama
+LLM_API_KEY = env_str("LLM_API_KEY")
+LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini")
+LLM_TIMEOUT = env_float("LLM_TIMEOUT", 20.0, minimum=0.1)
+TTS_ENGINE = env_choice("TTS_ENGINE", ["espeak", "coqui", "openai"], "espeak")
+TTS_MODEL_PATH = env_str("TTS_MODEL_PATH")
+LIPSYNC_ENGINE = env_choice("LIPSYNC_ENGINE", ["sprite", "wav2lip"], "sprite")
+WAV2LIP_CHECKPOINT = env_str("WAV2LIP_CHECKPOINT")
+CHAT_SOURCE = env_choice("CHAT_SOURCE", ["replay", "twitch"], "replay")
+TWITCH_CLIENT_ID = env_str("TWITCH_CLIENT_ID")
+TWITCH_CLIENT_SECRET = env_str("TWITCH_CLIENT_SECRET")
+TWITCH_CHANNEL = env_str("TWITCH_CHANNEL")
+
+# --- Stream output
+STREAM_OUTPUT = env_choice("STREAM_OUTPUT", ["preview", "rtmp", "both"], "preview")
+STREAM_RTMP_URL = env_str("STREAM_RTMP_URL", "rtmp://live.twitch.tv/app")
+STREAM_KEY = env_str("STREAM_KEY")
+STREAM_WIDTH = env_int("STREAM_WIDTH", 1280, minimum=16, maximum=3840)
+STREAM_HEIGHT = env_int("STREAM_HEIGHT", 720, minimum=16, maximum=2160)
+STREAM_FPS = env_int("STREAM_FPS", 30, minimum=1, maximum=60)
+FFMPEG_BINARY = env_str("FFMPEG_BINARY")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.channels.server": {"level": "WARNING"}},
+}

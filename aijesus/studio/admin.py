@@ -1,0 +1,77 @@
+"""Admin for every model. Rows with history are never deleted from here: they are marked instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from aijesus.studio.models import Avatar, Clip, Persona, PersonaVersion, Question, Segment
+
+
+class NoDeleteAdmin(admin.ModelAdmin):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Avatar)
+class AvatarAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "prepared_at", "created_at"]
+    list_filter = ["kind"]
+
+
+class PersonaVersionInline(admin.TabularInline):
+    model = PersonaVersion
+    fields = ["number", "note", "created_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-number"]
+
+
+@admin.register(Persona)
+class PersonaAdmin(admin.ModelAdmin):
+    list_display = ["name", "language", "avatar", "is_active"]
+    list_filter = ["language", "is_active"]
+    inlines = [PersonaVersionInline]
+
+    def save_model(self, request: HttpRequest, obj: Persona, form: Any, change: bool) -> None:
+        obj.save_version(by=request.user, note="edited in admin")
+
+
+@admin.register(PersonaVersion)
+class PersonaVersionAdmin(NoDeleteAdmin):
+    list_display = ["persona", "number", "note", "created_by", "created_at"]
+    readonly_fields = ["persona", "number", "data", "note", "created_by", "created_at"]
+
+
+@admin.register(Question)
+class QuestionAdmin(NoDeleteAdmin):
+    list_display = ["id", "viewer_name", "text", "status", "priority", "prescreen_verdict", "received_at"]
+    list_filter = ["status", "source", "prescreen_verdict"]
+    search_fields = ["text", "viewer_name", "original_text"]
+    # Status only changes through the model's transitions (which record who and why).
+    readonly_fields = ["status", "status_reason", "original_text", "moderated_by", "moderated_at", "updated_at"]
+
+
+class SegmentInline(admin.TabularInline):
+    model = Segment
+    fields = ["index", "media", "duration", "ready_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Clip)
+class ClipAdmin(NoDeleteAdmin):
+    list_display = ["id", "question", "status", "duration", "aired_count", "lipsync_engine", "created_at"]
+    list_filter = ["status", "lipsync_engine"]
+    search_fields = ["answer_text", "question__text", "question__viewer_name"]
+    readonly_fields = ["status", "error", "claimed_by", "started_at", "finished_at", "timings", "updated_at"]
+    inlines = [SegmentInline]
+
+
+@admin.register(Segment)
+class SegmentAdmin(NoDeleteAdmin):
+    list_display = ["clip", "index", "duration", "ready_at"]

@@ -1,0 +1,59 @@
+"""``make run``: set up, then run the web server, a worker and the streamer under one runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from aijesus.localredis import ensure_redis
+
+
+class Command(BaseCommand):
+    help = "Migrate, seed, and run the whole studio (dashboard, worker, streamer). Ctrl-C stops all."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=settings.STUDIO_PORT)
+        parser.add_argument("--host", default=os.environ.get("STUDIO_HOST", "127.0.0.1"))
+        parser.add_argument("--setup-only", action="store_true", help="Prepare, then exit.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("seed", stdout=self.stdout)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        if options["setup_only"]:
+            return
+
+        redis_url, bundled = ensure_redis(settings.REDIS_URL, settings.DATA_DIR / "redis")
+        if bundled:
+            self.stdout.write(f"No Redis at {settings.REDIS_URL}; started the bundled one at {redis_url}.")
+        bin_dir = os.path.dirname(sys.executable)
+        env = {
+            **os.environ,
+            "REDIS_URL": redis_url,
+            "STUDIO_PORT": str(options["port"]),
+            "STUDIO_HOST": options["host"],
+            "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.stdout.write(
+            self.style.SUCCESS(f"Dashboard: http://{options['host']}:{options['port']}/")
+            + "  (log in as the moderator printed above; Ctrl-C stops everything)"
+        )
+        procfile = settings.BASE_DIR / "Procfile"
+        try:
+            # honcho forwards Ctrl-C to every process and exits when any of them stops.
+            subprocess.call(
+                [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(settings.BASE_DIR)],
+                env=env,
+            )
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if bundled:
+                bundled.stop()

@@ -1,0 +1,1 @@
+"""Playout: the one long-lived ffmpeg encoder and the `stream` management command."""
