@@ -122,6 +122,8 @@ CELERY_TIMEZONE = "UTC"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
 MEDIA_URL = "/media/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise warns on every start while collectstatic has not run yet; an empty folder is honest.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {

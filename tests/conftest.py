@@ -54,9 +54,8 @@ def viewer_account(django_user_model):
 
 @pytest.fixture
 def persona(db):
-    from aijesus.studio.seed import seed_studio
-
     from aijesus.studio.models import Persona
+    from aijesus.studio.seed import seed_studio
 
     seed_studio(moderator="seed-moderator")
     return Persona.objects.active()

@@ -52,7 +52,14 @@ class QuestionAdmin(NoDeleteAdmin):
     list_filter = ["status", "source", "prescreen_verdict"]
     search_fields = ["text", "viewer_name", "original_text"]
     # Status only changes through the model's transitions (which record who and why).
-    readonly_fields = ["status", "status_reason", "original_text", "moderated_by", "moderated_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "status_reason",
+        "original_text",
+        "moderated_by",
+        "moderated_at",
+        "updated_at",
+    ]
 
 
 class SegmentInline(admin.TabularInline):

@@ -28,5 +28,7 @@ def broadcast_now(topic: str) -> None:
         return
     try:
         async_to_sync(layer.group_send)(DASHBOARD_GROUP, {"type": "studio.changed", "topic": topic})
-    except Exception:  # noqa: BLE001 — a missed push must never undo a committed change.
-        log.warning("dashboard broadcast of %r failed; pages heal on their next snapshot", topic, exc_info=True)
+    except Exception:  # a missed push must never undo a committed change
+        log.warning(
+            "dashboard broadcast of %r failed; pages heal on their next snapshot", topic, exc_info=True
+        )

@@ -12,7 +12,7 @@ from aijesus.studio.broadcast import DASHBOARD_GROUP
 from aijesus.studio.roles import is_moderator
 from aijesus.studio.snapshot import studio_snapshot
 
-# Close code for "not allowed" (4000–4999 are the application's own).
+# Close code for "not allowed" (4000-4999 are the application's own).
 CLOSE_FORBIDDEN = 4403
 
 

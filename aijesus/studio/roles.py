@@ -13,11 +13,7 @@ MODERATE_PERMISSION = "studio.moderate"
 _MODERATOR_CODENAMES = [
     "moderate",
     *(f"{action}_{model}" for model in ("question", "clip", "segment") for action in ("view", "change")),
-    *(
-        f"{action}_{model}"
-        for model in ("persona", "avatar")
-        for action in ("view", "add", "change")
-    ),
+    *(f"{action}_{model}" for model in ("persona", "avatar") for action in ("view", "add", "change")),
     "view_personaversion",
     "add_personaversion",
 ]
@@ -25,9 +21,7 @@ _MODERATOR_CODENAMES = [
 
 def ensure_moderator_group(**_: Any) -> Group:
     group, _created = Group.objects.get_or_create(name=MODERATOR_GROUP)
-    perms = Permission.objects.filter(
-        content_type__app_label="studio", codename__in=_MODERATOR_CODENAMES
-    )
+    perms = Permission.objects.filter(content_type__app_label="studio", codename__in=_MODERATOR_CODENAMES)
     group.permissions.add(*perms)
     return group
 

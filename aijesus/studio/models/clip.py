@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
-from aijesus.studio.models.base import StaleState, StatusMachine
+from aijesus.studio.models.base import IllegalTransition, StaleState, StatusMachine
 from aijesus.studio.models.persona import PersonaVersion
 from aijesus.studio.models.question import Question
 
@@ -69,10 +69,11 @@ class Clip(StatusMachine):
         broadcast_on_commit("clips")
 
     def claim(self, *, worker: str) -> bool:
-        """Take a queued clip for building. Of two workers claiming at once, one gets False."""
+        """Take a queued clip for building. False if it is not queued (any more): of two workers
+        claiming at once, exactly one gets True."""
         try:
             self._move(self.S.BUILDING, claimed_by=worker, started_at=timezone.now(), error="")
-        except StaleState:
+        except (IllegalTransition, StaleState):
             return False
         return True
 

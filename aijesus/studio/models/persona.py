@@ -84,16 +84,12 @@ class PersonaVersion(models.Model):
     number = models.PositiveIntegerField()
     data = models.JSONField()
     note = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["persona", "-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["persona", "number"], name="unique_persona_version")
-        ]
+        constraints = [models.UniqueConstraint(fields=["persona", "number"], name="unique_persona_version")]
 
     def __str__(self) -> str:
         return f"{self.data.get('name', self.persona_id)} v{self.number}"

@@ -1,0 +1,82 @@
+"""The live path: a question created anywhere shows up in an open dashboard, through Redis."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from django.core.management import call_command
+
+from aijesus.studio.models import Question
+from tests.studio.ws import dashboard_socket, session_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def next_snapshot_where(communicator, predicate, timeout: float = 5.0) -> dict:
+    """Snapshots may coalesce; wait for the first one showing the expected state."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        message = await communicator.receive_json_from(timeout=max(0.01, deadline - loop.time()))
+        assert message["type"] == "snapshot"
+        if predicate(message):
+            return message
+
+
+def pending_texts(snapshot: dict) -> list[str]:
+    return [q["text"] for q in snapshot["pending"]]
+
+
+def test_a_question_asked_on_the_command_line_appears_without_reload(moderator, persona):
+    async def scenario():
+        communicator = dashboard_socket(await sync_to_async(session_cookie)(moderator))
+        connected, _ = await communicator.connect()
+        assert connected
+        first = await communicator.receive_json_from(timeout=5)
+        assert first["persona"] == "Jesus" and first["pending"] == []
+
+        await sync_to_async(call_command)("ask", "Hello?", "--user", "dora")
+        snapshot = await next_snapshot_where(communicator, lambda s: "Hello?" in pending_texts(s))
+        row = snapshot["pending"][0]
+        assert (row["viewer"], row["status"], row["source"]) == ("dora", "pending", "manual")
+        assert snapshot["counts"]["pending"] == 1
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_approval_by_another_moderator_moves_the_question_out_of_pending(client, moderator, persona):
+    question = Question.objects.create(viewer_name="eve", text="Why?", original_text="Why?")
+
+    async def scenario():
+        communicator = dashboard_socket(await sync_to_async(session_cookie)(moderator))
+        await communicator.connect()
+        first = await communicator.receive_json_from(timeout=5)
+        assert pending_texts(first) == ["Why?"]
+
+        await sync_to_async(client.force_login)(moderator)
+        response = await sync_to_async(client.post)(f"/questions/{question.pk}/approve")
+        assert response.status_code == 200
+        snapshot = await next_snapshot_where(communicator, lambda s: s["pending"] == [])
+        assert snapshot["recent"][0]["status"] == "approved"
+        assert snapshot["recent"][0]["moderated_by"] == "mod"
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_hostile_text_is_sent_as_data(moderator, persona):
+    hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    Question.objects.create(viewer_name="<b>mallory</b>", text=hostile, original_text=hostile)
+
+    async def scenario():
+        communicator = dashboard_socket(await sync_to_async(session_cookie)(moderator))
+        await communicator.connect()
+        snapshot = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return snapshot
+
+    snapshot = async_to_sync(scenario)()
+    # Exactly the text, as JSON data; the page assigns it with textContent (never innerHTML).
+    assert snapshot["pending"][0]["text"] == hostile
+    assert snapshot["pending"][0]["viewer"] == "<b>mallory</b>"
