@@ -32,7 +32,11 @@ def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
     A transient error gives the clip back to the queue and re-raises (the task retries) unless
     this is the last attempt, which fails the clip with the reason.
     """
-    clip = Clip.objects.select_related("question", "persona_version").get(pk=clip_id)
+    clip = Clip.objects.select_related("question", "persona_version").filter(pk=clip_id).first()
+    if clip is None:
+        # A message from another install sharing the broker, or a clip removed by an admin.
+        log.warning("clip %s does not exist; nothing to build", clip_id)
+        return "missing"
     if not clip.claim(worker=worker_name()):
         log.info("clip %s is %s; not building it again", clip_id, clip.status)
         return clip.status

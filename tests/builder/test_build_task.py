@@ -45,3 +45,8 @@ def test_building_the_same_clip_twice_does_nothing_the_second_time(
     assert clip_build(clip_id=clip.pk) == "failed"
     assert Clip.objects.count() == 1
     assert Question.objects.get().status == "failed"
+
+
+@pytest.mark.django_db
+def test_a_task_for_a_clip_that_does_not_exist_is_a_no_op():
+    assert clip_build(clip_id=424242) == "missing"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -43,17 +44,18 @@ class Command(BaseCommand):
         }
         self.stdout.write(
             self.style.SUCCESS(f"Dashboard: http://{options['host']}:{options['port']}/")
-            + "  (log in as the moderator printed above; Ctrl-C stops everything)"
+            + "\nLog in as 'moderator' (its password is printed on the first run only; reset it with"
+            " `python manage.py changepassword moderator`). Ctrl-C stops everything."
         )
         procfile = settings.BASE_DIR / "Procfile"
+        argv = [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(settings.BASE_DIR)]
+        runner = subprocess.Popen(argv, env=env)
+        # honcho stops every process on SIGINT/SIGTERM and exits when any of them stops. Pass our
+        # signals on (a `kill` may reach only us) and wait, so Redis outlives the processes using it.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda received, _frame: runner.send_signal(received))
         try:
-            # honcho forwards Ctrl-C to every process and exits when any of them stops.
-            subprocess.call(
-                [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(settings.BASE_DIR)],
-                env=env,
-            )
-        except KeyboardInterrupt:
-            pass
+            runner.wait()
         finally:
             if bundled:
                 bundled.stop()

@@ -1,0 +1,1 @@
+"""Benchmarks: ``make bench`` runs each and prints one JSON document (see docs/benchmarks.md)."""
