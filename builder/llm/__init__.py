@@ -1,0 +1,1 @@
+"""Answer engines: one base class (`base.LLMEngine`), one module per backend."""

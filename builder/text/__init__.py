@@ -1,0 +1,1 @@
+"""Text made ready for speech: clean-up and sentence chunking."""

@@ -1,0 +1,1 @@
+"""Speech engines: one base class (`base.TTSEngine`), one module per backend."""
