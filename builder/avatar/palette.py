@@ -1,0 +1,27 @@
+"""The character's colours: warm, low-contrast earth tones that sit well on the golden backdrop."""
+
+from __future__ import annotations
+
+SKIN = (226, 178, 140)
+SKIN_SHADOW = (200, 146, 112)
+BLUSH = (224, 160, 134)
+HAIR = (104, 68, 44)
+HAIR_DARK = (78, 50, 34)
+HAIR_LIGHT = (134, 92, 62)
+BEARD = (96, 62, 40)
+BEARD_DARK = (74, 47, 31)
+ROBE = (242, 234, 218)
+ROBE_DARK = (214, 202, 182)
+MANTLE = (150, 52, 50)
+MANTLE_DARK = (118, 38, 40)
+MANTLE_LIGHT = (182, 78, 70)
+EYE_WHITE = (250, 246, 240)
+IRIS = (104, 70, 44)
+PUPIL = (34, 22, 18)
+LASH = (58, 36, 26)
+BROW = (82, 52, 34)
+LIP = (186, 110, 98)
+LIP_DARK = (150, 80, 74)
+MOUTH_INSIDE = (84, 32, 34)
+TEETH = (246, 240, 228)
+TONGUE = (196, 98, 96)
