@@ -1,0 +1,59 @@
+"""The streamer's settings turned into objects: the format, the outputs, the idle character."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+from django.conf import settings
+
+from builder.media import MediaFormat
+from streamer.outputs import Outputs
+from streamer.sources import IdleSource
+
+log = logging.getLogger(__name__)
+
+# Twitch's recommendations for 720p30: 3000-4500 kbit/s video, AAC 160 kbit/s at 48 kHz stereo.
+TWITCH_720P = MediaFormat(video_bitrate="3000k", audio_bitrate="160k", profile="main", preset="veryfast")
+
+
+def stream_format(**overrides: object) -> MediaFormat:
+    """The settings' size and rate on Twitch-compliant defaults; None values are ignored."""
+    fmt = replace(
+        TWITCH_720P, width=settings.STREAM_WIDTH, height=settings.STREAM_HEIGHT, fps=settings.STREAM_FPS
+    )
+    return replace(fmt, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def preview_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "preview"
+
+
+def stream_outputs(mode: str | None = None, rtmp_url: str | None = None) -> Outputs:
+    """`mode` is preview, rtmp or both (default STREAM_OUTPUT); the key comes from STREAM_KEY."""
+    mode = mode or settings.STREAM_OUTPUT
+    if mode not in ("preview", "rtmp", "both"):
+        raise ValueError(f"output must be preview, rtmp or both, not {mode!r}")
+    preview = preview_dir() if mode in ("preview", "both") else None
+    if preview is not None:
+        preview.mkdir(parents=True, exist_ok=True)
+    url = (rtmp_url or settings.STREAM_RTMP_URL) if mode in ("rtmp", "both") else None
+    return Outputs(rtmp_url=url, stream_key=settings.STREAM_KEY or "", preview_dir=preview)
+
+
+def idle_source(fmt: MediaFormat) -> IdleSource:
+    """The active persona's character, listening. Drawn once, then read from the sprite cache
+    (shared with the builder); if it cannot be had the idle loop is a still backdrop."""
+    from aijesus.studio.models import Persona
+    from builder.avatar.loader import load_sprite_avatar
+    from builder.lipsync.sprite import SpriteLipSync
+
+    persona = Persona.objects.active()
+    name = persona.name if persona else "Studio"
+    try:
+        avatar = load_sprite_avatar(name, Path(settings.MEDIA_ROOT) / "avatar-cache", fmt)
+    except (OSError, ValueError) as exc:
+        log.error("cannot draw the idle character %r (%s); idling on a still backdrop", name, exc)
+        return IdleSource(fmt, None)
+    return IdleSource(fmt, SpriteLipSync(fmt, avatar))

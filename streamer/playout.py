@@ -1,0 +1,127 @@
+"""What airs next: new answers first, then re-air requests, else the idle loop.
+
+Order of new answers: clips never aired (aired_count 0, not deleted), by their question's priority
+(highest first), then the time the question was approved (earliest first), then creation. A ready
+clip is eligible at once. A clip still building is eligible only if its build keeps ahead of real
+time (`can_start_early`), so the stream never has to wait for a segment mid-answer. A building clip
+that is not eligible yet does not hold up a ready one behind it.
+"""
+
+from __future__ import annotations
+
+import collections
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from aijesus.studio.models import Clip, Segment
+
+EARLY_START_MARGIN = 2.0  # the build must turn out media at least twice as fast as it plays
+EARLY_START_LEAD = 1.0  # ... and have at least this many seconds ready before the clip starts
+_CANDIDATES = 50
+
+
+def can_start_early(
+    ready_seconds: float,
+    build_started: datetime | None,
+    now: datetime,
+    *,
+    margin: float = EARLY_START_MARGIN,
+    lead: float = EARLY_START_LEAD,
+) -> bool:
+    """A building clip may start when the seconds of media its contiguous segments hold are at least
+    `margin` x the seconds its build has run, and at least `lead` seconds.
+
+    A build that produced media at `margin` x real time so far will, if it keeps that pace, have
+    each next segment ready before the player reaches it; the lead covers the first segment's
+    opening and a slow sentence. If a build slows down anyway, the streamer shows the idle motion
+    (silent) until the segment arrives, and counts an underrun.
+    """
+    if build_started is None or ready_seconds < lead:
+        return False
+    elapsed = max((now - build_started).total_seconds(), 0.0)
+    return ready_seconds >= margin * elapsed
+
+
+class Playout:
+    def __init__(self, *, margin: float = EARLY_START_MARGIN, lead: float = EARLY_START_LEAD) -> None:
+        self.margin, self.lead = margin, lead
+        self.reair_requests: collections.deque[int] = collections.deque()
+
+    def request_reair(self, clip_id: int) -> None:
+        if clip_id not in self.reair_requests:
+            self.reair_requests.append(clip_id)
+
+    def fresh(self) -> Any:
+        return (
+            Clip.objects.filter(deleted_at=None, aired_count=0, status__in=[Clip.S.READY, Clip.S.BUILDING])
+            .select_related("question")
+            .order_by(
+                F("question__priority").desc(nulls_last=True),
+                F("question__moderated_at").asc(nulls_last=True),
+                "created_at",
+                "pk",
+            )
+        )
+
+    def next_clip(self) -> Clip | None:
+        now = timezone.now()
+        for clip in self.fresh()[:_CANDIDATES]:
+            if clip.status == Clip.S.READY:
+                return clip
+            if can_start_early(self.ready_seconds(clip.pk), clip.started_at, now, margin=self.margin,
+                               lead=self.lead):  # fmt: skip
+                return clip
+        while self.reair_requests:
+            clip_id = self.reair_requests.popleft()
+            clip = Clip.objects.filter(pk=clip_id, deleted_at=None, status=Clip.S.READY).first()
+            if clip is not None:
+                return clip
+        return None
+
+    def upcoming(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The queue as the dashboard shows it: new answers in order, then re-air requests."""
+        items = [_clip_json(clip, "new") for clip in self.fresh()[:limit]]
+        for clip_id in list(self.reair_requests)[: max(0, limit - len(items))]:
+            clip = Clip.objects.filter(pk=clip_id).select_related("question").first()
+            if clip is not None:
+                items.append(_clip_json(clip, "re-air"))
+        return items
+
+    # -- what a clip source needs while a clip plays
+    def ready_seconds(self, clip_id: int) -> float:
+        """Seconds of media in the clip's segments 0, 1, 2, ... up to the first one missing."""
+        rows = Segment.objects.filter(clip_id=clip_id).order_by("index").values_list("index", "duration")
+        total = 0.0
+        for expected, (index, duration) in enumerate(rows):
+            if index != expected:
+                break
+            total += duration
+        return total
+
+    def total_seconds(self, clip_id: int) -> float:
+        return Segment.objects.filter(clip_id=clip_id).aggregate(s=Sum("duration"))["s"] or 0.0
+
+    def segment_path(self, clip_id: int, index: int) -> Path | None:
+        segment = Segment.objects.filter(clip_id=clip_id, index=index).first()
+        if segment is None or not segment.media:
+            return None
+        return Path(segment.media.path)
+
+    def still_building(self, clip_id: int) -> bool:
+        return Clip.objects.filter(pk=clip_id, status=Clip.S.BUILDING).exists()
+
+
+def _clip_json(clip: Clip, kind: str) -> dict[str, Any]:
+    question = clip.question
+    return {
+        "clip": clip.pk,
+        "kind": kind,
+        "status": clip.status,
+        "question": question.text if question else "",
+        "viewer": question.viewer_name if question else "",
+        "priority": question.priority if question else None,
+    }

@@ -1,0 +1,231 @@
+"""The broadcast loop: one frame at a time, at the stream's rate, into one long-lived encoder.
+
+Each round asks the playout for a clip; with none (or answers paused) it plays half a second of
+the idle loop and asks again. A clip plays to its end, or until skipped. Commands are taken
+between batches of frames. The frame counter only grows: it numbers the idle motion and paces the
+writes, across clips and across encoder restarts.
+
+If ffmpeg dies (the RTMP connection dropped, the ingest refused us) the frame being written is
+kept, ffmpeg is started again after a backoff (0.5 s, doubling, at most 10 s, reset after 10 s on
+air), and the stream goes on from that very frame: a clip that was playing resumes where it was
+cut, it does not restart (it was already counted as aired, and viewers heard its beginning).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import redis
+from django.db import close_old_connections, connection
+
+from aijesus.studio.models import Clip, IllegalTransition, Question, StaleState
+from builder.media import MediaFormat
+from streamer import control
+from streamer.encoder import EncoderDied, StreamEncoder
+from streamer.outputs import Outputs
+from streamer.pacing import Pacer, samples_for_frame
+from streamer.playout import Playout
+from streamer.sources import ClipSource, IdleSource
+from streamer.state import StatePublisher
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST, BACKOFF_CAP, BACKOFF_RESET = 0.5, 10.0, 10.0  # seconds
+
+
+class Streamer:
+    def __init__(
+        self,
+        fmt: MediaFormat,
+        outputs: Outputs,
+        idle: IdleSource,
+        *,
+        playout: Playout | None = None,
+        client: redis.Redis | None = None,
+    ) -> None:
+        self.fmt, self.outputs, self.idle = fmt, outputs, idle
+        self.playout = playout or Playout()
+        self.client = client or control.redis_client()
+        self.publisher = StatePublisher(self.client)
+        self.pacer = Pacer(fmt.fps)
+        self.encoder: StreamEncoder | None = None
+        self.frame = 0  # frames sent since the streamer started; never reset
+        self.paused = False
+        self.reconnects = 0
+        self.underruns = 0
+        self.now_playing: dict[str, Any] | None = None
+        self._skip = False
+        self._backoff = BACKOFF_FIRST
+        self._redis_warned = float("-inf")
+        self._batch = max(1, fmt.fps // 5)  # commands are read about 5 times a second
+
+    # -- the loop
+    def run(self, stop: threading.Event) -> None:
+        log.info("streaming %dx%d@%d to %s", self.fmt.width, self.fmt.height, self.fmt.fps,
+                 self.outputs.describe())  # fmt: skip
+        try:
+            while not stop.is_set():
+                close_old_connections()
+                self._take_commands()
+                clip = None if self.paused else self.playout.next_clip()
+                if clip is None:
+                    self._play_idle(max(1, self.fmt.fps // 2), stop)
+                else:
+                    self._air(clip, stop)
+        finally:
+            self._shutdown()
+
+    def _play_idle(self, n: int, stop: threading.Event) -> None:
+        for _ in range(n):
+            if stop.is_set():
+                return
+            self._emit(self.idle.frame(self.frame), self.idle.silence(self._samples()), stop)
+
+    def _air(self, clip: Clip, stop: threading.Event) -> None:
+        source = ClipSource(
+            self.fmt,
+            lambda index: self.playout.segment_path(clip.pk, index),
+            lambda: self.playout.still_building(clip.pk),
+        )
+        clip.record_aired()  # counted once per airing, at its start: a resumed airing is the same one
+        _mark_question_aired(clip)
+        total = clip.duration or self.playout.total_seconds(clip.pk)
+        question = clip.question
+        self.now_playing = {
+            "clip": clip.pk,
+            "question": question.text if question else "",
+            "viewer": question.viewer_name if question else "",
+            "aired_count": clip.aired_count,
+            "elapsed": 0.0,
+            "remaining": total,
+        }
+        log.info("on air: clip %s (%.1f s)", clip.pk, total)
+        self._skip = False
+        try:
+            while not stop.is_set():
+                if source.frames_taken % self._batch == 0:
+                    self._take_commands()
+                frame = source.next_frame()
+                if frame is None:
+                    break
+                if isinstance(frame, str):  # WAIT: the build fell behind after all
+                    self.underruns += 1
+                    self._emit(self.idle.frame(self.frame), self.idle.silence(self._samples()), stop)
+                    continue
+                audio = source.fade_out_now(self._samples()) if self._skip else source.take_audio(
+                    self._samples())  # fmt: skip
+                self._emit(frame, audio, stop)
+                if self._skip:
+                    log.info("clip %s skipped", clip.pk)
+                    break
+                elapsed = source.frames_taken / self.fmt.fps
+                self.now_playing.update(elapsed=elapsed, remaining=max(0.0, total - elapsed))
+        finally:
+            self.now_playing = None
+            _mark_question_aired(clip)  # a clip started while building: its question is ready now
+
+    # -- frames into the encoder
+    def _samples(self) -> int:
+        return samples_for_frame(self.frame, self.fmt.sample_rate, self.fmt.fps)
+
+    def _emit(self, frame: np.ndarray, pcm: bytes, stop: threading.Event) -> None:
+        """Write one frame on time; across an encoder restart if need be (the frame is not lost)."""
+        self.pacer.wait(self.frame)
+        while not stop.is_set():
+            encoder = self._live_encoder(stop)
+            if encoder is None:
+                return
+            try:
+                encoder.write(frame, pcm)
+                break
+            except EncoderDied as exc:
+                log.warning("encoder died: %s", exc)
+                encoder.close(timeout=2)
+        else:
+            return
+        self.frame += 1
+        if self.encoder is not None and self.encoder.frames_written == round(BACKOFF_RESET * self.fmt.fps):
+            self._backoff = BACKOFF_FIRST  # it has been on air a while: the next failure retries fast
+        if self.publisher.due():
+            self.publisher.publish(self.state())
+
+    def _live_encoder(self, stop: threading.Event) -> StreamEncoder | None:
+        if self.encoder is not None and self.encoder.alive:
+            return self.encoder
+        if self.encoder is not None:  # it died: wait, then start again
+            self.encoder = None
+            self.reconnects += 1
+            log.info("restarting the encoder in %.1f s", self._backoff)
+            if stop.wait(self._backoff):
+                return None
+            self._backoff = min(self._backoff * 2, BACKOFF_CAP)
+        encoder = StreamEncoder(self.fmt, self.outputs)
+        try:
+            encoder.start()
+        except EncoderDied as exc:
+            log.error("%s", exc)
+        self.encoder = encoder
+        self.pacer.restart(self.frame)  # the outage is not "behind": frames carry on from here
+        return encoder
+
+    # -- commands and state
+    def _take_commands(self) -> None:
+        try:
+            commands = control.receive(self.client)
+        except redis.RedisError as exc:
+            if time.monotonic() - self._redis_warned > 30:  # once in a while, not 5 times a second
+                self._redis_warned = time.monotonic()
+                log.warning("cannot read stream commands (the stream goes on): %s", exc)
+            return
+        for item in commands:
+            command = item["command"]
+            log.info("command: %s", command)
+            if command == "skip":
+                self._skip = self.now_playing is not None
+            elif command in ("pause", "resume"):
+                self.paused = command == "pause"
+            elif command == "reair" and isinstance(item.get("clip"), int):
+                self.playout.request_reair(item["clip"])
+
+    def state(self) -> dict[str, Any]:
+        encoder = self.encoder
+        return {
+            "on_air": encoder is not None and encoder.alive,
+            "output": self.outputs.describe(),
+            "paused": self.paused,
+            "now_playing": dict(self.now_playing) if self.now_playing else None,
+            "queue": self.playout.upcoming(),
+            "health": {
+                "fps": round(self.pacer.achieved_fps, 2),
+                "target_fps": self.fmt.fps,
+                "frames_behind": self.pacer.frames_behind,
+                "encoder_speed": encoder.speed if encoder else None,
+                "reconnects": self.reconnects,
+                "underruns": self.underruns,
+                "frames": self.frame,
+            },
+            "updated_at": time.time(),
+        }
+
+    def _shutdown(self) -> None:
+        if self.encoder is not None:
+            code = self.encoder.close()
+            log.info("encoder finished (exit status %s) after %d frames", code, self.frame)
+            self.encoder = None
+        final = self.state()
+        final["on_air"] = False
+        self.publisher.close(final)
+        connection.close()
+
+
+def _mark_question_aired(clip: Clip) -> None:
+    question = Question.objects.filter(pk=clip.question_id).first() if clip.question_id else None
+    if question is None or question.status != Question.S.READY:
+        return
+    with contextlib.suppress(IllegalTransition, StaleState):  # someone else moved it on
+        question.mark_aired()

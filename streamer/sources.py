@@ -1,0 +1,164 @@
+"""What fills each frame: the character's idle loop, or a clip decoded from its segments.
+
+A clip's segments are decoded in index order with PyAV into RGB frames of the stream's size and
+PCM at the stream's rate and layout. Its audio waits in a FIFO from which the streamer takes, per
+frame, exactly the samples that frame lasts; so the clip stays in step with the picture however
+the samples divide into frames.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Final
+
+import av
+import numpy as np
+
+from builder.lipsync.base import LipSyncEngine
+from builder.media import MediaFormat
+
+log = logging.getLogger(__name__)
+
+FADE_SECONDS = 0.005  # a clip's first and last 5 ms: a step from or to silence would click
+WAIT: Final = "wait"  # the next segment of a building clip is not there yet
+_RECHECK_FRAMES = 5  # while waiting, look for the segment every this many frames, not each one
+
+
+class IdleSource:
+    """The character listening, from absolute frame numbers so any cut to or from it is seamless."""
+
+    def __init__(self, fmt: MediaFormat, engine: LipSyncEngine | None) -> None:
+        self.fmt = fmt
+        self.engine = engine
+        # Without a character (none could be drawn) a still backdrop, never black.
+        self._still = np.full((fmt.height, fmt.width, 3), (24, 28, 40), np.uint8)
+
+    def frame(self, n: int) -> np.ndarray:
+        if self.engine is None:
+            return self._still
+        return next(self.engine.idle_frames(1, n))
+
+    def silence(self, samples: int) -> bytes:
+        return bytes(samples * self.fmt.channels * 2)
+
+
+class ClipSource:
+    """One airing of a clip. `next_frame()` gives a frame, WAIT, or None at the end; `take_audio`
+    the PCM that goes with the frame just taken.
+
+    `segment_path(index)` returns the file of segment `index`, or None if it does not exist (yet);
+    `still_building()` says whether more segments may come.
+    """
+
+    def __init__(
+        self,
+        fmt: MediaFormat,
+        segment_path: Callable[[int], Path | None],
+        still_building: Callable[[], bool],
+    ) -> None:
+        self.fmt = fmt
+        self._segment_path = segment_path
+        self._still_building = still_building
+        self._audio = np.zeros((0, fmt.channels), np.int16)
+        self._frames = self._decode_all()
+        self._next: np.ndarray | str | None = next(self._frames, None)
+        self.frames_taken = 0
+        self.is_last = False
+        self._faded_in = False
+
+    def next_frame(self) -> np.ndarray | str | None:
+        current = self._next
+        if current is None or isinstance(current, str):
+            if current == WAIT:
+                self._next = next(self._frames, None)
+            return current
+        # One frame of lookahead tells whether this frame is the clip's last (its audio fades).
+        self._next = next(self._frames, None)
+        self.is_last = self._next is None
+        self.frames_taken += 1
+        return current
+
+    def take_audio(self, samples: int) -> bytes:
+        """The next `samples` of the clip's audio (silence past its end), faded at the clip's edges."""
+        chunk, self._audio = self._audio[:samples], self._audio[samples:]
+        if len(chunk) < samples:
+            chunk = np.concatenate([chunk, np.zeros((samples - len(chunk), self.fmt.channels), np.int16)])
+        if not self._faded_in:
+            chunk = _fade(chunk, self._fade_len, rising=True)
+            self._faded_in = True
+        if self.is_last:
+            chunk = _fade(chunk, self._fade_len, rising=False)
+        return chunk.tobytes()
+
+    def fade_out_now(self, samples: int) -> bytes:
+        """Audio for one last frame when the clip is cut short (skip): faded over the whole frame."""
+        chunk = np.frombuffer(self.take_audio(samples), np.int16).reshape(-1, self.fmt.channels)
+        return _fade(chunk, samples, rising=False).tobytes()
+
+    @property
+    def _fade_len(self) -> int:
+        return max(1, round(FADE_SECONDS * self.fmt.sample_rate))
+
+    def _decode_all(self) -> Iterator[np.ndarray | str]:
+        index, checks = 0, 0
+        while True:
+            path = self._segment_path(index)
+            if path is None:
+                if not self._still_building():
+                    return
+                checks += 1
+                # Between checks the streamer shows idle frames; no file lookup each time.
+                for _ in range(_RECHECK_FRAMES if checks > 1 else 1):
+                    yield WAIT
+                continue
+            checks = 0
+            try:
+                yield from self._decode_segment(path)
+            except (av.FFmpegError, OSError) as exc:  # a bad segment ends the clip, not the stream
+                log.error("cannot decode segment %s (%s): ending the clip here", path, exc)
+                return
+            index += 1
+
+    def _decode_segment(self, path: Path) -> Iterator[np.ndarray]:
+        fmt = self.fmt
+        with av.open(str(path)) as container:
+            video = container.streams.video[0]
+            n_frames = video.frames or round(float(video.duration * video.time_base) * fmt.fps)
+            pcm = _decode_audio(container, fmt) if container.streams.audio else np.zeros((0, fmt.channels))
+        # The segment's audio lasts exactly as long as its frames (the builder pads or cuts it so);
+        # holding to that here keeps a damaged or odd file from pushing later segments out of step.
+        want = round(n_frames * fmt.sample_rate / fmt.fps)
+        pcm = pcm[:want]
+        if len(pcm) < want:
+            pcm = np.concatenate([pcm, np.zeros((want - len(pcm), fmt.channels), np.int16)])
+        self._audio = np.concatenate([self._audio, pcm.astype(np.int16)])
+        with av.open(str(path)) as container:
+            for frame in container.decode(video=0):
+                if frame.width != fmt.width or frame.height != fmt.height or frame.format.name != "rgb24":
+                    frame = frame.reformat(width=fmt.width, height=fmt.height, format="rgb24")
+                yield frame.to_ndarray()
+
+
+def _decode_audio(container: av.container.InputContainer, fmt: MediaFormat) -> np.ndarray:
+    layout = "stereo" if fmt.channels == 2 else "mono"
+    resampler = av.AudioResampler(format="s16", layout=layout, rate=fmt.sample_rate)
+    parts = []
+    for frame in container.decode(audio=0):
+        parts.extend(f.to_ndarray().reshape(-1, fmt.channels) for f in resampler.resample(frame))
+    parts.extend(f.to_ndarray().reshape(-1, fmt.channels) for f in resampler.resample(None))
+    return np.concatenate(parts) if parts else np.zeros((0, fmt.channels), np.int16)
+
+
+def _fade(chunk: np.ndarray, length: int, *, rising: bool) -> np.ndarray:
+    length = min(length, len(chunk))
+    if length == 0:
+        return chunk
+    ramp = np.linspace(0.0, 1.0, length, endpoint=False)[:, None]
+    out = chunk.astype(np.float32)
+    if rising:
+        out[:length] *= ramp
+    else:
+        out[len(out) - length :] *= ramp[::-1]
+    return np.round(out).astype(np.int16)

@@ -1,0 +1,166 @@
+"""Real things for the streamer tests: an RTMP server, clips made with the builder's encoder, a
+streamer on a thread, and PyAV readers for what the server recorded."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+from django.utils import timezone
+
+from aijesus.studio.models import Clip, Question, Segment
+from builder.encode.ffmpeg import ffmpeg_binary
+from builder.encode.segment import encode_segment
+from builder.media import MediaFormat
+from streamer.outputs import Outputs
+from streamer.runner import Streamer
+from streamer.sources import IdleSource
+
+KEY = "live_test_0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RtmpServer:
+    """`ffmpeg -listen 1`: takes one publisher on 127.0.0.1 and copies what it sends into an FLV."""
+
+    def __init__(self, port: int, out: Path) -> None:
+        self.port, self.out = port, out
+        self.proc = subprocess.Popen(
+            [ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y", "-listen", "1", "-timeout", "20",
+             # Probe briefly so the recording starts at once (a killed server keeps what it got).
+             "-analyzeduration", "500000",
+             "-i", f"rtmp://127.0.0.1:{port}/live/{KEY}",
+             "-c", "copy", "-flush_packets", "1", "-f", "flv", str(out)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        return f"rtmp://127.0.0.1:{self.port}/live"
+
+    def finish(self, timeout: float = 10) -> str:
+        try:
+            _, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        return err.decode("utf-8", "replace")
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.communicate()
+
+
+def solid(rgb: tuple[int, int, int], n: int, fmt: MediaFormat) -> Iterator[np.ndarray]:
+    for _ in range(n):
+        yield np.full((fmt.height, fmt.width, 3), rgb, np.uint8)
+
+
+def tone(seconds: float, freq: float, rate: int = 48_000) -> np.ndarray:
+    t = np.arange(round(seconds * rate)) / rate
+    return np.round(0.4 * 32767 * np.sin(2 * np.pi * freq * t)).astype(np.int16)
+
+
+def make_clip(
+    persona: object,
+    media_root: Path,
+    segments: Iterable[tuple[Iterable[np.ndarray], np.ndarray]],
+    fmt: MediaFormat,
+    *,
+    priority: float = 0.0,
+    text: str = "a question",
+) -> Clip:
+    """A ready clip (and its ready question) whose segments are encoded like the builder's."""
+    question = Question.objects.create(
+        viewer_name="viewer", text=text, original_text=text, priority=priority,
+        status=Question.S.READY, moderated_at=timezone.now(),
+    )  # fmt: skip
+    clip = Clip.objects.create(
+        question=question, persona_version=persona.latest_version(), status=Clip.S.BUILDING,
+        started_at=timezone.now(),
+    )  # fmt: skip
+    (media_root / "segments").mkdir(parents=True, exist_ok=True)
+    total = 0.0
+    for index, (frames, pcm) in enumerate(segments):
+        name = f"segments/clip{clip.pk}-{index}.mp4"
+        info = encode_segment(frames, pcm, 48_000, media_root / name, fmt)
+        Segment.objects.create(clip=clip, index=index, media=name, duration=info.duration)
+        total += info.duration
+    clip.mark_ready(duration=total)
+    return clip
+
+
+@contextlib.contextmanager
+def streaming(
+    fmt: MediaFormat, url: str, idle: IdleSource, preview: Path | None = None
+) -> Iterator[Streamer]:
+    streamer = Streamer(fmt, Outputs(rtmp_url=url, stream_key=KEY, preview_dir=preview), idle)
+    stop = threading.Event()
+    thread = threading.Thread(target=streamer.run, args=(stop,), name="streamer-under-test")
+    thread.start()
+    try:
+        yield streamer
+    finally:
+        stop.set()
+        thread.join(20)
+        assert not thread.is_alive(), "the streamer did not stop"
+
+
+@dataclass
+class Recording:
+    video_pts: list[int]  # milliseconds (FLV's time base)
+    keyframe_pts: list[int]
+    audio_pts: list[int]
+    audio_durations: list[int]
+    frames: list[np.ndarray]  # decoded RGB
+    frame_times: list[float]
+    audio: np.ndarray  # decoded, mono mix, float
+    sample_rate: int
+
+
+def read_recording(path: Path) -> Recording:
+    video_pts, keys, audio_pts, audio_durations = [], [], [], []
+    with av.open(str(path)) as container:
+        for packet in container.demux():
+            if packet.size == 0 or packet.pts is None:
+                continue
+            if packet.stream.type == "video":
+                video_pts.append(packet.pts)
+                if packet.is_keyframe:
+                    keys.append(packet.pts)
+            elif packet.stream.type == "audio":
+                audio_pts.append(packet.pts)
+                audio_durations.append(packet.duration)
+    with av.open(str(path)) as container:
+        decoded = list(container.decode(video=0))
+        frames = [f.to_ndarray(format="rgb24") for f in decoded]
+        times = [float(f.time) for f in decoded]
+    with av.open(str(path)) as container:
+        rate = container.streams.audio[0].rate
+        parts = [f.to_ndarray().mean(axis=0) for f in container.decode(audio=0)]
+    return Recording(video_pts, keys, audio_pts, audio_durations, frames, times, np.concatenate(parts), rate)
+
+
+def colour_runs(frames: list[np.ndarray], palette: dict[str, tuple[int, int, int]]) -> list[tuple[str, int]]:
+    """The recording as runs of (name, frame count); frames of no palette colour are "idle"."""
+    runs: list[tuple[str, int]] = []
+    for frame in frames:
+        mean = frame.reshape(-1, 3).mean(axis=0)
+        name = next((n for n, c in palette.items() if np.abs(mean - c).max() < 25), "idle")
+        if runs and runs[-1][0] == name:
+            runs[-1] = (name, runs[-1][1] + 1)
+        else:
+            runs.append((name, 1))
+    return runs
