@@ -91,7 +91,8 @@ def speak_answer(
     language = prompt.language
     started = time.perf_counter()
     written = ""
-    for index, chunk in enumerate(speakable_chunks(llm.stream(prompt))):
+    index = 0
+    for chunk in speakable_chunks(llm.stream(prompt)):
         text_ready = time.perf_counter()
         written = f"{written} {chunk}".strip()
         verdict = check_answer(written, banned)
@@ -107,5 +108,9 @@ def speak_answer(
             text=chunk,
             spoken=spoken,
             speech=speech,
-            timings={"text_at": text_ready - started, "tts": voiced - text_ready, "audio_at": voiced - started},
+            timings={
+                "text_at": text_ready - started,
+                "tts": voiced - text_ready,
+                "audio_at": voiced - started,
+            },
         )

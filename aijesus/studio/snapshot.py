@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 
-from aijesus.studio.models import Persona, Question
+from aijesus.studio.models import Clip, Persona, Question
+
+log = logging.getLogger(__name__)
 
 PENDING_LIMIT = 200
 RECENT_LIMIT = 50
+
+
+def clip_json(clip: Clip | None) -> dict[str, Any] | None:
+    if clip is None:
+        return None
+    return {
+        "id": clip.pk,
+        "status": clip.status,
+        "error": clip.error,
+        "segments": len(clip.segments.all()),
+        "duration": clip.duration,
+        "answer": clip.answer_text,
+        "aired": clip.aired_count,
+        "lipsync": clip.lipsync_engine,
+    }
+
+
+def latest_clip(question: Question) -> Clip | None:
+    clips = list(question.clips.all())
+    return max(clips, key=lambda c: c.pk) if clips else None
 
 
 def question_json(question: Question) -> dict[str, Any]:
@@ -26,11 +49,23 @@ def question_json(question: Question) -> dict[str, Any]:
         "prescreen_reason": question.prescreen_reason,
         "received_at": question.received_at.isoformat(),
         "moderated_by": question.moderated_by.get_username() if question.moderated_by else None,
+        "clip": clip_json(latest_clip(question)),
     }
 
 
+def stream_state() -> dict[str, Any] | None:
+    from streamer.state import read_state
+
+    try:
+        return read_state()
+    except Exception:  # the queue must show even when Redis hiccups
+        log.warning("could not read the stream state", exc_info=True)
+        return None
+
+
 def studio_snapshot() -> dict[str, Any]:
-    base = Question.objects.select_related("moderated_by")
+    clips = Clip.objects.prefetch_related("segments")
+    base = Question.objects.select_related("moderated_by").prefetch_related(Prefetch("clips", queryset=clips))
     pending = base.filter(status=Question.Status.PENDING).order_by("-priority", "received_at")
     recent = base.exclude(status=Question.Status.PENDING).order_by("-updated_at")
     counts = dict(Question.objects.values_list("status").annotate(n=Count("id")).order_by())
@@ -41,4 +76,5 @@ def studio_snapshot() -> dict[str, Any]:
         "counts": {status: counts.get(status, 0) for status in Question.Status.values},
         "pending": [question_json(q) for q in pending[:PENDING_LIMIT]],
         "recent": [question_json(q) for q in recent[:RECENT_LIMIT]],
+        "stream": stream_state(),
     }

@@ -26,6 +26,7 @@
     row.querySelector(".text").textContent = q.text;
     const reason = q.status_reason || q.prescreen_reason;
     row.querySelector(".reason").textContent = reason ? reason : "";
+    row.querySelector(".clip").textContent = describeClip(q.clip);
     const actions = row.querySelector(".actions");
     if (!withActions) {
       actions.remove();
@@ -39,6 +40,26 @@
     return row;
   }
 
+  function describeClip(clip) {
+    if (!clip) return "";
+    if (clip.status === "ready") {
+      const aired = clip.aired ? ", aired " + clip.aired + "×" : "";
+      return "clip ready: " + clip.duration.toFixed(1) + " s, " + clip.lipsync + aired;
+    }
+    if (clip.status === "building") return "building: " + clip.segments + " segment(s) ready";
+    if (clip.status === "failed") return "build failed: " + clip.error;
+    return "clip " + clip.status;
+  }
+
+  function describeStream(stream) {
+    if (!stream) return "streamer not running";
+    const health = stream.health || {};
+    const fps = health.fps ? " · " + Number(health.fps).toFixed(1) + " fps" : "";
+    const now = stream.now_playing;
+    if (now && now.question) return "“" + now.question + "” (" + (now.viewer || "") + ")" + fps;
+    return (stream.paused ? "answers paused · idle" : "idle loop") + fps;
+  }
+
   function renderList(id, questions, withActions) {
     const list = document.getElementById(id);
     list.replaceChildren(...questions.map((q) => renderQuestion(q, withActions)));
@@ -50,6 +71,7 @@
       .filter(([, n]) => n > 0)
       .map(([status, n]) => status + " " + n);
     document.getElementById("counts").textContent = counts.join(" · ");
+    document.getElementById("on-air").textContent = describeStream(snapshot.stream);
     renderList("pending", snapshot.pending, true);
     renderList("recent", snapshot.recent, false);
     document.getElementById("empty-pending").hidden = snapshot.pending.length > 0;
