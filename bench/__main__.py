@@ -1,4 +1,8 @@
-"""Run every benchmark against a throw-away test database and print the figures as JSON."""
+"""Run the benchmarks and print their figures as one JSON document (`make bench`).
+
+`python -m bench [NAME ...]` runs only the named ones. Those that touch the database get a
+throw-away test database of whatever DATABASE_URL names.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,22 @@ from typing import Any
 
 
 def machine() -> dict[str, Any]:
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-    }
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()}
 
 
-def main() -> int:
+def registry() -> list[tuple[str, Callable[[], dict[str, Any]], bool]]:
+    """(name, run, needs the database)."""
+    from bench import ingest, voice
+    from streamer import bench as stream
+
+    return [
+        ("question_submit", ingest.run, True),
+        ("answer_and_voice", voice.run, False),
+        ("stream_cpu", stream.run, False),
+    ]
+
+
+def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aijesus.settings")
     import django
 
@@ -27,28 +39,27 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from bench import ingest
-
-    benchmarks: list[tuple[str, Callable[[], dict[str, Any]]]] = [("question_submit", ingest.run)]
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    chosen = [entry for entry in registry() if not argv or entry[0] in argv]
+    test_db = None
+    if any(needs_db for _, _, needs_db in chosen):
+        setup_test_environment()
+        test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     results = []
     try:
-        for name, run in benchmarks:
+        for name, run, _ in chosen:
+            print(f"bench: {name}…", file=sys.stderr)
             started = time.perf_counter()
             figures = run()
             results.append({"name": name, "seconds": round(time.perf_counter() - started, 3), **figures})
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-    report = {
-        "machine": machine(),
-        "database": connection.vendor,
-        "benchmarks": results,
-    }
-    json.dump(report, sys.stdout, indent=2)
+        if test_db is not None:
+            connection.creation.destroy_test_db(test_db, verbosity=0)
+    json.dump(
+        {"machine": machine(), "database": connection.vendor, "benchmarks": results}, sys.stdout, indent=2
+    )
     sys.stdout.write("\n")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,29 +1,30 @@
-"""Build one clip: claim it, run the pipeline, record the outcome on the clip and its question."""
+"""Build one clip: claim it, run the pipeline, record segments and the outcome as they happen."""
 
 from __future__ import annotations
 
 import logging
+import os
 import socket
-import time
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 
-from aijesus.studio.models import Clip, Question
+from aijesus.studio.broadcast import broadcast_on_commit
+from aijesus.studio.models import Clip, Question, Segment
 from builder.errors import BuildError, TransientBuildError
-from builder.pipeline import BuildRequest, load_pipeline
+from builder.pipeline import BuildRequest, SegmentReady, build_clip_media
 
 log = logging.getLogger(__name__)
 
-NO_PIPELINE = (
-    "no clip pipeline is installed in this version of the studio "
-    "(the answer, voice and video stages are not built yet)"
-)
-
 
 def worker_name() -> str:
-    import os
-
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def media_name(path: Path) -> str:
+    """A path under MEDIA_ROOT as a FileField stores it."""
+    return str(path.relative_to(settings.MEDIA_ROOT))
 
 
 def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
@@ -32,6 +33,8 @@ def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
     A transient error gives the clip back to the queue and re-raises (the task retries) unless
     this is the last attempt, which fails the clip with the reason.
     """
+    from builder.engines import engines_for, media_format
+
     clip = Clip.objects.select_related("question", "persona_version").filter(pk=clip_id).first()
     if clip is None:
         # A message from another install sharing the broker, or a clip removed by an admin.
@@ -43,39 +46,57 @@ def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
     question = clip.question
     if question is not None and question.status == Question.Status.APPROVED:
         question.start_building()
-    started = time.perf_counter()
+    # A retry starts clean: segments of an earlier attempt are replaced.
+    clip.segments.all().delete()
+    request = BuildRequest(
+        clip_id=clip.pk,
+        question_text=question.text if question else "",
+        viewer_name=question.viewer_name if question else "",
+        persona=clip.persona_version.data,
+    )
+    out_dir = Path(settings.MEDIA_ROOT) / "clips" / str(clip.pk)
     try:
-        pipeline = load_pipeline()
-        if pipeline is None:
-            raise BuildError(NO_PIPELINE)
-        request = BuildRequest(
-            clip_id=clip.pk,
-            question_text=question.text if question else "",
-            viewer_name=question.viewer_name if question else "",
-            persona=clip.persona_version.data,
+        result = build_clip_media(
+            request,
+            engines_for(request.persona),
+            media_format(),
+            out_dir,
+            on_segment=lambda ready: segment_record(clip=clip, ready=ready),
         )
-        result = pipeline(request)
-    except BuildError as exc:
-        clip_fail(clip=clip, reason=str(exc))
-        return clip.status
     except TransientBuildError as exc:
         if last_attempt:
             clip_fail(clip=clip, reason=f"gave up after retries: {exc}")
             return clip.status
         clip.release(reason=f"retrying: {exc}")
         raise
-    timings = {**result.timings, "total": time.perf_counter() - started}
+    except BuildError as exc:
+        clip_fail(clip=clip, reason=str(exc))
+        return clip.status
+    except Exception as exc:
+        # Whatever broke, the clip must not stay "building" forever and the question must say why.
+        log.exception("clip %s: unexpected build error", clip.pk)
+        clip_fail(clip=clip, reason=f"unexpected error: {type(exc).__name__}: {exc}")
+        return clip.status
     with transaction.atomic():
         clip.mark_ready(
             answer_text=result.answer_text,
             duration=result.duration,
-            timings=timings,
+            timings=result.timings,
             lipsync_engine=result.lipsync_engine,
-            **result.files,
+            **{name: media_name(path) for name, path in result.files.items()},
         )
         if question is not None:
             question.mark_ready()
     return clip.status
+
+
+def segment_record(*, clip: Clip, ready: SegmentReady) -> Segment:
+    """Store a finished segment at once: the streamer may start airing before the clip is done."""
+    segment = Segment.objects.create(
+        clip=clip, index=ready.index, media=media_name(ready.path), duration=ready.duration, text=ready.text
+    )
+    broadcast_on_commit("clips")
+    return segment
 
 
 def clip_fail(*, clip: Clip, reason: str) -> None:

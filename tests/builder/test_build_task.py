@@ -2,20 +2,32 @@
 
 import os
 
+import av
 import pytest
 
 from aijesus.studio.models import Clip, Question
 from aijesus.studio.services import question_approve, question_submit
-from builder.services import NO_PIPELINE, clip_build
+from builder.services import clip_build
 from tests.builder.worker import celery_worker, wait_for
+
+SMALL = {"STREAM_WIDTH": "320", "STREAM_HEIGHT": "180", "STREAM_FPS": "25"}
+
+
+@pytest.fixture
+def small_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STREAM_WIDTH, settings.STREAM_HEIGHT, settings.STREAM_FPS = 320, 180, 25
+    return settings.MEDIA_ROOT
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_an_approved_question_is_built_by_a_worker_on_the_gpu_queue(persona, redis_url, tmp_path):
+def test_an_approved_question_becomes_a_ready_clip_on_a_gpu_queue_worker(
+    persona, redis_url, small_media, tmp_path
+):
     log = tmp_path / "worker.log"
     # Only the gpu queue: if routing sent build_clip anywhere else, nothing would pick it up.
-    with celery_worker(redis_url, "gpu", log):
+    with celery_worker(redis_url, "gpu", log, MEDIA_ROOT=str(small_media), **SMALL):
         question = question_submit(text="What is forgiveness?", viewer_name="hal")
         clip = question_approve(question=question)
 
@@ -23,28 +35,60 @@ def test_an_approved_question_is_built_by_a_worker_on_the_gpu_queue(persona, red
             clip.refresh_from_db()
             return clip.status not in {"queued", "building"}
 
-        wait_for(finished, 60, "the worker to build the clip", log)
+        wait_for(finished, 90, "the worker to build the clip", log)
 
+    assert clip.status == "ready", clip.error
     # Claimed by the worker process ("host:pid"), not by this test process.
     assert clip.claimed_by and not clip.claimed_by.endswith(f":{os.getpid()}")
-    # No pipeline is installed yet: the failure says so, and the question is kept with the reason.
-    assert (clip.status, clip.error) == ("failed", NO_PIPELINE)
     question.refresh_from_db()
-    assert question.status == "failed"
-    assert question.status_reason == f"clip build failed: {NO_PIPELINE}"
-    assert "builder.tasks.build_clip" in log.read_text()
+    assert question.status == "ready"
+    segments = list(clip.segments.order_by("index"))
+    assert segments and [s.index for s in segments] == list(range(len(segments)))
+    with av.open(clip.video.path) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height, stream.average_rate) == (
+            320,
+            180,
+            25,
+        )
+        assert container.streams.audio
+    assert abs(clip.duration - sum(s.duration for s in segments)) < 0.01
+    assert clip.subtitles.path.endswith(".vtt") and clip.thumbnail.path.endswith(".jpg")
+    assert clip.lipsync_engine == "sprite" and clip.timings["total"] > 0
+    assert "forgive" in clip.answer_text.lower()
 
 
 @pytest.mark.django_db
-def test_building_the_same_clip_twice_does_nothing_the_second_time(
-    persona, django_capture_on_commit_callbacks
+def test_building_the_same_clip_twice_builds_it_once(
+    persona, small_media, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
         clip = question_approve(question=question_submit(text="Why?", viewer_name="ivy"))
+    assert clip_build(clip_id=clip.pk) == "ready"
+    segments = clip.segments.count()
+    assert clip_build(clip_id=clip.pk) == "ready"
+    assert (Clip.objects.count(), clip.segments.count()) == (1, segments)
+    assert Question.objects.get().status == "ready"
+
+
+@pytest.mark.django_db
+def test_a_failing_engine_fails_the_clip_and_keeps_the_question_with_the_reason(
+    persona, small_media, monkeypatch, django_capture_on_commit_callbacks
+):
+    from builder.tts.base import TTSError
+
+    def broken(*args, **kwargs):
+        raise TTSError("voice 'xx' is not installed")
+
+    monkeypatch.setattr("builder.tts.espeak.EspeakEngine.synthesize", broken)
+    with django_capture_on_commit_callbacks(execute=False):
+        clip = question_approve(question=question_submit(text="Why?", viewer_name="ivy"))
     assert clip_build(clip_id=clip.pk) == "failed"
-    assert clip_build(clip_id=clip.pk) == "failed"
-    assert Clip.objects.count() == 1
-    assert Question.objects.get().status == "failed"
+    clip.refresh_from_db()
+    assert clip.error == "the voice failed: voice 'xx' is not installed"
+    question = Question.objects.get()
+    assert (question.status, question.text) == ("failed", "Why?")
+    assert question.status_reason == "clip build failed: the voice failed: voice 'xx' is not installed"
 
 
 @pytest.mark.django_db

@@ -27,8 +27,10 @@ def test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker(redis_url: str, queues: str, log_path: Path) -> Iterator[subprocess.Popen]:
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": redis_url}
+def celery_worker(
+    redis_url: str, queues: str, log_path: Path, **extra_env: str
+) -> Iterator[subprocess.Popen]:
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": redis_url, **extra_env}
     argv = [sys.executable, "-m", "celery", "-A", "aijesus", "worker", "--queues", queues]
     argv += ["--pool", "solo", "--loglevel", "INFO", "--hostname", f"test-{os.getpid()}@%h"]
     with open(log_path, "wb") as log:

@@ -1,0 +1,81 @@
+"""Choose and build the engines for a persona from settings (the Django side of the builder).
+
+Engines are built once per worker process and reused: models and sprite sets are expensive to
+load, cheap to keep. A persona's own choice (its `llm` / `voice` settings) wins over the global
+default in settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from builder.lipsync.base import LipSyncEngine
+from builder.llm.base import LLMEngine
+from builder.media import MediaFormat
+from builder.pipeline import Engines
+from builder.tts.base import TTSEngine
+
+log = logging.getLogger(__name__)
+
+
+def media_format() -> MediaFormat:
+    return MediaFormat(width=settings.STREAM_WIDTH, height=settings.STREAM_HEIGHT, fps=settings.STREAM_FPS)
+
+
+def engines_for(persona: dict[str, Any]) -> Engines:
+    llm = persona.get("llm") or {}
+    voice = persona.get("voice") or {}
+    return Engines(
+        llm=_llm(
+            llm.get("engine") or settings.LLM_ENGINE,
+            llm.get("base_url") or settings.LLM_BASE_URL,
+            llm.get("model") or settings.LLM_MODEL,
+            float(llm.get("temperature", 0.7)),
+            int(llm.get("max_tokens", 220)),
+        ),
+        tts=_tts(voice.get("engine") or settings.TTS_ENGINE),
+        # The built-in drawn character, with the persona's name plate. Uploaded sprite sets and
+        # video avatars arrive with the dashboard and GPU lip-sync issues.
+        lipsync=_lipsync(persona.get("name", "Studio"), media_format()),
+    )
+
+
+@lru_cache(maxsize=8)
+def _llm(engine: str, base_url: str, model: str, temperature: float, max_tokens: int) -> LLMEngine:
+    from builder.llm import make_engine
+
+    if engine == "openai":
+        return make_engine(
+            "openai",
+            base_url=base_url or None,
+            api_key=settings.LLM_API_KEY,
+            model=model,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            timeout=settings.LLM_TIMEOUT,
+        )
+    return make_engine("offline")
+
+
+@lru_cache(maxsize=4)
+def _tts(engine: str) -> TTSEngine:
+    from builder.tts import make_engine
+
+    if engine == "openai":
+        return make_engine("openai", api_key=settings.LLM_API_KEY, base_url=settings.LLM_BASE_URL or None)
+    return make_engine(engine)
+
+
+@lru_cache(maxsize=4)
+def _lipsync(name: str, fmt: MediaFormat) -> LipSyncEngine:
+    from builder.avatar.loader import load_sprite_avatar
+    from builder.lipsync.sprite import SpriteLipSync
+
+    cache = Path(settings.MEDIA_ROOT) / "avatar-cache"
+    avatar = load_sprite_avatar(name, cache, fmt)
+    return SpriteLipSync(fmt, avatar)

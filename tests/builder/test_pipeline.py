@@ -1,0 +1,112 @@
+"""The whole clip pipeline in-process: offline answer → espeak → drawn character → segments → MP4."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from builder.avatar.loader import load_sprite_avatar
+from builder.encode.segment import encode_segment
+from builder.errors import BuildError
+from builder.lipsync.sprite import SpriteLipSync
+from builder.llm import make_engine as make_llm
+from builder.llm.base import LLMEngine, Prompt
+from builder.media import MediaFormat
+from builder.pipeline import BuildRequest, Engines, build_clip_media
+from builder.tts import make_engine as make_tts
+
+FMT = MediaFormat(width=320, height=180, fps=25)
+PERSONA = {"name": "Jesus", "system_prompt": "", "language": "en", "voice": {"voice": "en-us"}}
+
+
+@pytest.fixture(scope="module")
+def lipsync(tmp_path_factory) -> SpriteLipSync:
+    avatar = load_sprite_avatar("Jesus", tmp_path_factory.mktemp("avatar"), FMT)
+    return SpriteLipSync(FMT, avatar)
+
+
+@pytest.fixture(scope="module")
+def built(lipsync, tmp_path_factory):
+    engines = Engines(llm=make_llm("offline"), tts=make_tts("espeak"), lipsync=lipsync)
+    request = BuildRequest(
+        clip_id=1, question_text="What is forgiveness?", viewer_name="ann", persona=PERSONA
+    )
+    seen = []
+    out = tmp_path_factory.mktemp("clip")
+    result = build_clip_media(request, engines, FMT, out, on_segment=seen.append)
+    return result, seen, out
+
+
+def decode_video(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+
+
+def test_segments_are_reported_as_they_are_made_and_play_alone(built):
+    _, seen, _ = built
+    assert len(seen) >= 2 and [s.index for s in seen] == list(range(len(seen)))
+    for segment in seen:
+        with av.open(str(segment.path)) as container:
+            assert container.streams.video[0].codec_context.width == FMT.width
+            assert container.streams.audio[0].rate == FMT.sample_rate
+            assert sum(1 for _ in container.decode(video=0)) == segment.n_frames
+
+
+def test_the_clip_decodes_at_the_stream_format_with_speech_long_enough(built):
+    result, seen, _ = built
+    video = result.files["video"]
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (FMT.width, FMT.height)
+        assert stream.average_rate == FMT.fps
+        assert container.streams.audio, "the clip has sound"
+        frames = sum(1 for _ in container.decode(video=0))
+    assert frames == sum(s.n_frames for s in seen)
+    # The clip is as long as the speech, within one frame per segment (each ends on a whole frame).
+    assert abs(frames / FMT.fps - result.duration) <= len(seen) / FMT.fps
+    assert result.duration > 5
+
+
+def test_subtitles_thumbnail_and_timings_are_written(built):
+    result, seen, _ = built
+    vtt = result.files["subtitles"].read_text()
+    assert vtt.startswith("WEBVTT") and seen[0].text.split()[0] in vtt
+    assert result.files["thumbnail"].stat().st_size > 1000
+    assert {"first_text", "first_segment", "total", "join"} <= result.timings.keys()
+    assert len(result.timings["tts"]) == len(seen)
+    assert "forgive" in result.answer_text.lower()
+
+
+def test_the_mouth_moves_in_speech_and_rests_in_silence(built, lipsync, tmp_path):
+    result, _, _ = built
+    speech = decode_video(result.files["video"])
+    idle_path = encode_segment(
+        lipsync.idle_frames(len(speech)), np.zeros(48000, np.int16), 48000, tmp_path / "idle.mp4", FMT
+    ).path
+    idle = decode_video(idle_path)
+    boxes = [lipsync.avatar.mouth_box(p) for p in range(lipsync.avatar.pose_count)]
+    x0, y0 = min(b.x0 for b in boxes), min(b.y0 for b in boxes)
+    x1, y1 = max(b.x1 for b in boxes), max(b.y1 for b in boxes)
+
+    def mouth_motion(frames: list[np.ndarray]) -> float:
+        crops = np.stack([f[y0:y1, x0:x1].astype(np.int16) for f in frames])
+        return float(np.abs(np.diff(crops, axis=0)).mean())
+
+    assert mouth_motion(speech) > 3 * mouth_motion(idle)
+
+
+class Refusing(LLMEngine):
+    name = "refusing"
+
+    def stream(self, prompt: Prompt):
+        yield "As an AI language model, I cannot answer that."
+
+
+def test_a_filtered_answer_fails_the_build_with_the_reason(lipsync, tmp_path):
+    engines = Engines(llm=Refusing(), tts=make_tts("espeak"), lipsync=lipsync)
+    request = BuildRequest(clip_id=2, question_text="Hi?", viewer_name="bo", persona=PERSONA)
+    with pytest.raises(BuildError, match="held back by the output filter"):
+        build_clip_media(request, engines, FMT, tmp_path / "clip")
