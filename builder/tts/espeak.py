@@ -48,6 +48,20 @@ class _Event(ctypes.Structure):
     ]
 
 
+class _Voice(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),  # (priority byte, NUL-terminated code)… then a 0 byte
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
+
+
 _Callback = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
 )
@@ -71,6 +85,33 @@ class _Library:
         # Kept on the instance: a callback object that is garbage collected crashes the library.
         self.callback = _Callback(self._on_audio)
         self.lib.espeak_SetSynthCallback(self.callback)
+        self.voices = self._voice_names()
+
+    def _voice_names(self) -> set[str]:
+        """Every name a voice answers to: its name, identifier (and its last part), languages.
+
+        espeak_SetVoiceByName falls back silently on an unknown name, so we check ourselves.
+        """
+        self.lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
+        table = self.lib.espeak_ListVoices(None)
+        names: set[str] = set()
+        i = 0
+        while table[i]:
+            voice = table[i].contents
+            for raw in (voice.name, voice.identifier):
+                if raw:
+                    text = raw.decode("utf-8", "replace").lower()
+                    names.update({text, text.rsplit("/", 1)[-1]})
+            offset = 0
+            while voice.languages:
+                priority = ctypes.string_at(voice.languages + offset, 1)
+                if priority == b"\0":
+                    break
+                code = ctypes.string_at(voice.languages + offset + 1).decode("utf-8", "replace")
+                names.add(code.lower())
+                offset += len(code) + 2
+            i += 1
+        return names
 
     def _on_audio(self, wav: ctypes.Array, n_samples: int, events: ctypes.Array) -> int:
         if n_samples > 0:
@@ -133,7 +174,9 @@ class EspeakEngine(TTSEngine):
         encoded = text.encode("utf-8")
         with _lock:
             library = _loaded()
-            if library.lib.espeak_SetVoiceByName(name.encode()) != 0:
+            # "en-us+f3": a voice plus a variant (the variant files are checked by espeak itself).
+            base_name = name.split("+", 1)[0].lower()
+            if base_name not in library.voices or library.lib.espeak_SetVoiceByName(name.encode()) != 0:
                 raise TTSError(f"espeak-ng has no voice named {name!r}")
             library.lib.espeak_SetParameter(_PARAM_RATE, rate, 0)
             library.lib.espeak_SetParameter(_PARAM_PITCH, pitch, 0)
