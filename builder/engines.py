@@ -29,7 +29,6 @@ def media_format() -> MediaFormat:
 
 def engines_for(persona: dict[str, Any]) -> Engines:
     llm = persona.get("llm") or {}
-    voice = persona.get("voice") or {}
     return Engines(
         llm=_llm(
             llm.get("engine") or settings.LLM_ENGINE,
@@ -38,7 +37,7 @@ def engines_for(persona: dict[str, Any]) -> Engines:
             float(llm.get("temperature", 0.7)),
             int(llm.get("max_tokens", 220)),
         ),
-        tts=_tts(voice.get("engine") or settings.TTS_ENGINE),
+        tts=tts_for(persona),
         # The built-in drawn character, with the persona's name plate. Uploaded sprite sets and
         # video avatars arrive with the dashboard and GPU lip-sync issues.
         lipsync=_lipsync(persona.get("name", "Studio"), media_format()),
@@ -60,6 +59,10 @@ def _llm(engine: str, base_url: str, model: str, temperature: float, max_tokens:
             timeout=settings.LLM_TIMEOUT,
         )
     return make_engine("offline")
+
+
+def tts_for(persona: dict[str, Any]) -> TTSEngine:
+    return _tts((persona.get("voice") or {}).get("engine") or settings.TTS_ENGINE)
 
 
 @lru_cache(maxsize=4)

@@ -40,7 +40,7 @@ def seed_studio(*, moderator: str = "moderator") -> SeedResult:
             "language": Persona.Language.ENGLISH,
             "avatar": avatar,
             "llm": {"engine": "offline", "temperature": 0.7, "max_tokens": 180},
-            "voice": {"engine": "espeak", "voice": "en-us", "speed": 1.0, "pitch": 1.0},
+            "voice": {"engine": "espeak", "voice": "", "speed": 1.0, "pitch": 1.0},
         },
     )
     if created:
