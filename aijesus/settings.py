@@ -175,6 +175,11 @@ STREAM_WIDTH = env_int("STREAM_WIDTH", 1280, minimum=16, maximum=3840)
 STREAM_HEIGHT = env_int("STREAM_HEIGHT", 720, minimum=16, maximum=2160)
 STREAM_FPS = env_int("STREAM_FPS", 30, minimum=1, maximum=60)
 FFMPEG_BINARY = env_str("FFMPEG_BINARY")
+# Clip segments are decoded again by the streamer, so their encode can trade a little compression
+# for speed; the broadcast itself uses `manage.py stream --preset` (veryfast).
+CLIP_X264_PRESET = env_choice(
+    "CLIP_X264_PRESET", ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"], "superfast"
+)
 
 LOGGING = {
     "version": 1,

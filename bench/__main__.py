@@ -21,12 +21,13 @@ def machine() -> dict[str, Any]:
 
 def registry() -> list[tuple[str, Callable[[], dict[str, Any]], bool]]:
     """(name, run, needs the database)."""
-    from bench import ingest, voice
+    from bench import clip, ingest, voice
     from streamer import bench as stream
 
     return [
         ("question_submit", ingest.run, True),
         ("answer_and_voice", voice.run, False),
+        ("clip_build", clip.run, False),
         ("stream_cpu", stream.run, False),
     ]
 

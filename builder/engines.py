@@ -24,7 +24,12 @@ log = logging.getLogger(__name__)
 
 
 def media_format() -> MediaFormat:
-    return MediaFormat(width=settings.STREAM_WIDTH, height=settings.STREAM_HEIGHT, fps=settings.STREAM_FPS)
+    return MediaFormat(
+        width=settings.STREAM_WIDTH,
+        height=settings.STREAM_HEIGHT,
+        fps=settings.STREAM_FPS,
+        preset=settings.CLIP_X264_PRESET,
+    )
 
 
 def engines_for(persona: dict[str, Any]) -> Engines:
