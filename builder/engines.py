@@ -32,6 +32,14 @@ def media_format() -> MediaFormat:
     )
 
 
+def with_defaults(persona: dict[str, Any]) -> dict[str, Any]:
+    """The persona as the pipeline reads it, with global defaults filled where it says nothing."""
+    voice = dict(persona.get("voice") or {})
+    if not voice.get("model_path") and settings.TTS_MODEL_PATH:
+        voice["model_path"] = settings.TTS_MODEL_PATH
+    return {**persona, "voice": voice}
+
+
 def engines_for(persona: dict[str, Any]) -> Engines:
     llm = persona.get("llm") or {}
     return Engines(

@@ -33,7 +33,7 @@ def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
     A transient error gives the clip back to the queue and re-raises (the task retries) unless
     this is the last attempt, which fails the clip with the reason.
     """
-    from builder.engines import engines_for, media_format
+    from builder.engines import engines_for, media_format, with_defaults
 
     clip = Clip.objects.select_related("question", "persona_version").filter(pk=clip_id).first()
     if clip is None:
@@ -52,7 +52,7 @@ def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
         clip_id=clip.pk,
         question_text=question.text if question else "",
         viewer_name=question.viewer_name if question else "",
-        persona=clip.persona_version.data,
+        persona=with_defaults(clip.persona_version.data),
     )
     out_dir = Path(settings.MEDIA_ROOT) / "clips" / str(clip.pk)
     try:

@@ -32,13 +32,13 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, type=Path, help="WAV file to write.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from builder.engines import tts_for
+        from builder.engines import tts_for, with_defaults
 
         name = options["persona"]
         persona = Persona.objects.filter(name=name).first() if name else Persona.objects.active()
         if persona is None:
             raise CommandError(f"no persona named {name!r}" if name else "no persona is active")
-        data = persona.snapshot()
+        data = with_defaults(persona.snapshot())
         text = clean_for_speech(options["text"], data["language"])
         try:
             speech = tts_for(data).synthesize(text, persona_voice(data))
