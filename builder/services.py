@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
+from datetime import timedelta
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from aijesus.studio.broadcast import broadcast_on_commit
 from aijesus.studio.models import Clip, Question, Segment
@@ -41,6 +45,8 @@ def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
         log.warning("clip %s does not exist; nothing to build", clip_id)
         return "missing"
     if not clip.claim(worker=worker_name()):
+        if _abandoned(clip):
+            clip_fail(clip=clip, reason=f"the worker building it ({clip.claimed_by}) stopped")
         log.info("clip %s is %s; not building it again", clip_id, clip.status)
         return clip.status
     question = clip.question
@@ -72,6 +78,9 @@ def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
     except BuildError as exc:
         clip_fail(clip=clip, reason=str(exc))
         return clip.status
+    except SoftTimeLimitExceeded:
+        clip_fail(clip=clip, reason="the build took longer than the time limit")
+        return clip.status
     except Exception as exc:
         # Whatever broke, the clip must not stay "building" forever and the question must say why.
         log.exception("clip %s: unexpected build error", clip.pk)
@@ -87,7 +96,22 @@ def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
         )
         if question is not None:
             question.mark_ready()
+            # The streamer may have started airing it while it was still building.
+            clip.refresh_from_db(fields=["aired_count"])
+            if clip.aired_count:
+                question.mark_aired()
     return clip.status
+
+
+def _abandoned(clip: Clip) -> bool:
+    """Claimed longer ago than any build may run: its worker was killed (hard limit, crash)."""
+    clip.refresh_from_db(fields=["status", "started_at", "claimed_by"])
+    limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return (
+        clip.status == Clip.Status.BUILDING
+        and clip.started_at is not None
+        and (timezone.now() - clip.started_at > limit)
+    )
 
 
 def segment_record(*, clip: Clip, ready: SegmentReady) -> Segment:
@@ -100,7 +124,12 @@ def segment_record(*, clip: Clip, ready: SegmentReady) -> Segment:
 
 
 def clip_fail(*, clip: Clip, reason: str) -> None:
-    """Mark the clip failed and say why on its question too; the question itself is kept."""
+    """Mark the clip failed and say why on its question too; the question itself is kept.
+
+    Its partial media goes: a failed clip never airs, and a retry builds it again from scratch.
+    """
+    clip.segments.all().delete()
+    shutil.rmtree(Path(settings.MEDIA_ROOT) / "clips" / str(clip.pk), ignore_errors=True)
     with transaction.atomic():
         clip.fail(reason=reason)
         question = clip.question

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
 
-from aijesus.studio.models import Clip
 from builder.errors import TransientBuildError
-from builder.services import clip_build, clip_fail
+from builder.services import clip_build
 
 
 @shared_task(
@@ -19,9 +17,7 @@ from builder.services import clip_build, clip_fail
     max_retries=3,
 )
 def build_clip(self, clip_id: int) -> str:  # noqa: ANN001 — Celery's bound task
-    try:
-        return clip_build(clip_id=clip_id, last_attempt=self.request.retries >= self.max_retries)
-    except SoftTimeLimitExceeded:
-        clip = Clip.objects.get(pk=clip_id)
-        clip_fail(clip=clip, reason="the build took longer than the time limit")
-        return clip.status
+    # The soft time limit is handled in clip_build (the clip fails with a readable reason and its
+    # partial files are removed); the hard limit kills the worker process, and acks_late
+    # redelivers the task, which then finds the clip claimed.
+    return clip_build(clip_id=clip_id, last_attempt=self.request.retries >= self.max_retries)

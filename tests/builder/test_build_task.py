@@ -94,3 +94,44 @@ def test_a_failing_engine_fails_the_clip_and_keeps_the_question_with_the_reason(
 @pytest.mark.django_db
 def test_a_task_for_a_clip_that_does_not_exist_is_a_no_op():
     assert clip_build(clip_id=424242) == "missing"
+
+
+@pytest.mark.django_db
+def test_the_soft_time_limit_fails_the_clip_and_removes_its_files(
+    persona, small_media, monkeypatch, django_capture_on_commit_callbacks
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from builder import pipeline
+
+    real_encode = pipeline.encode_segment
+
+    def slow(*args, **kwargs):
+        real_encode(*args, **kwargs)  # one segment lands on disk, then time runs out
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("builder.pipeline.encode_segment", slow)
+    with django_capture_on_commit_callbacks(execute=False):
+        clip = question_approve(question=question_submit(text="Why?", viewer_name="ivy"))
+    assert clip_build(clip_id=clip.pk) == "failed"
+    clip.refresh_from_db()
+    assert clip.error == "the build took longer than the time limit"
+    assert not (small_media / "clips" / str(clip.pk)).exists() and clip.segments.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_clip_left_building_by_a_killed_worker_is_failed_on_redelivery(
+    persona, small_media, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with django_capture_on_commit_callbacks(execute=False):
+        clip = question_approve(question=question_submit(text="Why?", viewer_name="ivy"))
+    assert clip.claim(worker="gone:1")
+    Clip.objects.filter(pk=clip.pk).update(
+        started_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
+    )
+    assert clip_build(clip_id=clip.pk) == "failed"
+    assert Clip.objects.get(pk=clip.pk).error == "the worker building it (gone:1) stopped"
