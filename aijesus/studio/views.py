@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -12,9 +13,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
-from aijesus.studio.models import IllegalTransition, Question, StaleState
+from aijesus.studio.models import Clip, IllegalTransition, Question, StaleState
 from aijesus.studio.roles import is_moderator
 from aijesus.studio.services import SubmissionError, question_approve, question_reject
+
+log = logging.getLogger(__name__)
 
 View = Callable[..., HttpResponse]
 
@@ -61,3 +64,29 @@ def reject(request: HttpRequest, pk: int) -> JsonResponse:
     except (IllegalTransition, StaleState) as exc:
         return JsonResponse({"ok": False, "error": str(exc)}, status=409)
     return JsonResponse({"ok": True, "status": question.status})
+
+
+@require_POST
+@moderator_required
+def stream_command(request: HttpRequest, command: str) -> JsonResponse:
+    """Skip / pause / resume, queued for the running streamer (see streamer.control)."""
+    from streamer import control
+
+    if command not in {"skip", "pause", "resume"}:
+        return JsonResponse({"ok": False, "error": f"unknown command {command!r}"}, status=404)
+    control.send(command)
+    log.info("%s sent stream command %s", request.user, command)
+    return JsonResponse({"ok": True})
+
+
+@require_POST
+@moderator_required
+def clip_reair(request: HttpRequest, pk: int) -> JsonResponse:
+    from streamer import control
+
+    clip = get_object_or_404(Clip, pk=pk, deleted_at__isnull=True)
+    if clip.status != Clip.Status.READY:
+        return JsonResponse({"ok": False, "error": f"clip {clip.pk} is {clip.status}, not ready"}, status=409)
+    control.send("reair", clip=clip.pk)
+    log.info("%s asked to re-air clip %s", request.user, clip.pk)
+    return JsonResponse({"ok": True})

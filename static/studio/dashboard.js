@@ -28,8 +28,16 @@
     row.querySelector(".reason").textContent = reason ? reason : "";
     row.querySelector(".clip").textContent = describeClip(q.clip);
     const actions = row.querySelector(".actions");
+    const reair = actions.querySelector(".reair");
+    if (q.clip && q.clip.status === "ready") {
+      reair.addEventListener("click", () => post("/clips/" + q.clip.id + "/reair", {}));
+    } else {
+      reair.remove();
+    }
     if (!withActions) {
-      actions.remove();
+      actions.querySelector(".approve").remove();
+      actions.querySelector(".reject").remove();
+      if (!actions.children.length) actions.remove();
     } else {
       actions.querySelector(".approve").addEventListener("click", () => act(q.id, "approve", {}));
       actions.querySelector(".reject").addEventListener("click", () => {
@@ -77,9 +85,13 @@
     document.getElementById("empty-pending").hidden = snapshot.pending.length > 0;
   }
 
-  async function act(id, action, fields) {
+  function act(id, action, fields) {
+    return post("/questions/" + id + "/" + action, fields);
+  }
+
+  async function post(url, fields) {
     const body = new URLSearchParams(fields);
-    const response = await fetch("/questions/" + id + "/" + action, {
+    const response = await fetch(url, {
       method: "POST",
       headers: { "X-CSRFToken": csrf },
       body: body,
@@ -112,6 +124,10 @@
       retryDelay = Math.min(retryDelay * 2, 10000);
     });
   }
+
+  document.querySelectorAll("[data-stream]").forEach((button) => {
+    button.addEventListener("click", () => post("/stream/" + button.dataset.stream, {}));
+  });
 
   connect();
 })();

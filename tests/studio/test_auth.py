@@ -20,7 +20,8 @@ def studio_urls() -> list[tuple[str, str]]:
                     walk(pattern.url_patterns, prefix + str(pattern.pattern))
             elif isinstance(pattern, URLPattern) and pattern.name not in {"login", "logout"}:
                 path = "/" + (prefix + str(pattern.pattern)).replace("<int:pk>", "1")
-                method = "post" if pattern.name.startswith("question-") else "get"
+                path = path.replace("<str:command>", "skip")
+                method = "get" if pattern.name == "dashboard" else "post"
                 found.append((method, path))
 
     walk(get_resolver().url_patterns)
@@ -30,6 +31,7 @@ def studio_urls() -> list[tuple[str, str]]:
 def test_the_route_list_covers_the_dashboard_and_actions():
     assert ("get", "/") in studio_urls()
     assert ("post", "/questions/1/approve") in studio_urls()
+    assert ("post", "/stream/skip") in studio_urls()
 
 
 @pytest.mark.django_db
