@@ -51,9 +51,8 @@ def engines_for(persona: dict[str, Any]) -> Engines:
             int(llm.get("max_tokens", 220)),
         ),
         tts=tts_for(persona),
-        # The built-in drawn character, with the persona's name plate. Uploaded sprite sets and
-        # video avatars arrive with the dashboard and GPU lip-sync issues.
-        lipsync=_lipsync(persona.get("name", "Studio"), media_format()),
+        # The persona's uploaded sprite set, else the built-in drawn character with its name plate.
+        lipsync=_lipsync(persona.get("name", "Studio"), media_format(), _sprite_source(persona)),
     )
 
 
@@ -87,11 +86,20 @@ def _tts(engine: str) -> TTSEngine:
     return make_engine(engine)
 
 
+def _sprite_source(persona: dict[str, Any]) -> str:
+    from aijesus.studio.models import Avatar
+    from builder.avatars import sprite_folder
+
+    avatar = Avatar.objects.filter(pk=persona.get("avatar_id")).first()
+    folder = sprite_folder(avatar) if avatar else None
+    return str(folder) if folder else ""
+
+
 @lru_cache(maxsize=4)
-def _lipsync(name: str, fmt: MediaFormat) -> LipSyncEngine:
+def _lipsync(name: str, fmt: MediaFormat, source: str = "") -> LipSyncEngine:
     from builder.avatar.loader import load_sprite_avatar
     from builder.lipsync.sprite import SpriteLipSync
 
     cache = Path(settings.MEDIA_ROOT) / "avatar-cache"
-    avatar = load_sprite_avatar(name, cache, fmt)
+    avatar = load_sprite_avatar(name, cache, fmt, source=Path(source) if source else None)
     return SpriteLipSync(fmt, avatar)

@@ -1,0 +1,66 @@
+"""Uploaded sprite sets: an Avatar's zip of PNGs, unpacked once next to the media it belongs to.
+
+The zip holds the folder layout `builder.avatar.folder` documents (base.png, rest.png, a.png, …),
+at its top level or inside one folder. Only PNG files are taken, by their base name: a hostile
+archive cannot write outside its own folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+
+from aijesus.studio.models import Avatar
+from builder.errors import BuildError
+
+MAX_UNPACKED = 200 * 1024 * 1024
+
+
+class AvatarUploadError(BuildError):
+    """The uploaded file is not a usable sprite set; the message says why (and fails the clip)."""
+
+
+def sprite_folder(avatar: Avatar) -> Path | None:
+    """The unpacked folder of an uploaded sprite set, or None for the built-in character."""
+    if avatar.kind != Avatar.Kind.SPRITE or not avatar.source:
+        return None
+    source = Path(avatar.source.path)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    target = Path(settings.MEDIA_ROOT) / "avatars" / f"{avatar.pk}-{digest}"
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent))
+    try:
+        _unpack(source, staging)
+        staging.rename(target)  # atomic: two workers never see a half-unpacked folder
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not target.is_dir():
+            raise
+    except Exception:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def _unpack(source: Path, into: Path) -> None:
+    try:
+        archive = zipfile.ZipFile(source)
+    except zipfile.BadZipFile:
+        raise AvatarUploadError(f"{source.name} is not a zip of PNG files") from None
+    with archive:
+        pngs = [i for i in archive.infolist() if not i.is_dir() and i.filename.lower().endswith(".png")]
+        if sum(i.file_size for i in pngs) > MAX_UNPACKED:
+            raise AvatarUploadError(f"{source.name} unpacks to more than {MAX_UNPACKED // 2**20} MB")
+        for info in pngs:
+            name = Path(info.filename).name.lower()
+            with archive.open(info) as src, open(into / name, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+    if not (into / "base.png").exists():
+        raise AvatarUploadError(f"{source.name} has no base.png (see the sprite folder layout)")
