@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+VOICE_STAMP := $(VENV)/.installed-voice
 
-.PHONY: run setup test lint fmt bench clean
+.PHONY: run setup voices test lint fmt bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,17 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP) $@
 
+# PyPI's torchaudio wheels link CUDA libraries; beside a CPU torch their compiled part cannot load.
+# Without it torchaudio runs as plain Python, which is all Coqui inference needs.
+$(VOICE_STAMP): requirements-voice.txt requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-voice.txt
+	$(PY) -c "import torchaudio" 2>/dev/null || rm -f $$($(PY) -c "import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec('torchaudio').origin).parent)")/lib/*.so
+	$(PY) -c "import TTS.api"
+	touch $@
+
+## voices: install the neural voices (Coqui TTS, torch) for TTS_ENGINE=coqui.
+voices: $(VOICE_STAMP)
+
 ## run: set everything up and run the studio (dashboard, worker, streamer). Ctrl-C stops all.
 run: $(STAMP)
 	$(PY) manage.py studio
@@ -28,7 +40,7 @@ setup: $(STAMP)
 	$(PY) manage.py studio --setup-only
 
 ## test: install the test tools and run the whole suite (no tests collected counts as failure).
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) $(VOICE_STAMP)
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)

@@ -83,7 +83,8 @@ def phoneme_timings(pcm: np.ndarray, sample_rate: int) -> list[PhonemeTiming]:
             keep = merged[-1] if merged[-1][2] - merged[-1][1] >= run[2] - run[1] else run
             merged[-1] = [keep[0], merged[-1][1], run[2]]
             if len(merged) > 1 and merged[-2][0] == merged[-1][0]:
-                merged[-2][2] = merged.pop()[2]
+                last = merged.pop()
+                merged[-1][2] = last[2]
         else:
             merged.append(list(run))
     merged[-1][2] = duration
