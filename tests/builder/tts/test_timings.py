@@ -55,3 +55,11 @@ def test_speech_regions_agree_with_espeaks_own_timings():
     probes = np.arange(0.0, speech.duration - 0.01, 0.02)
     agree = np.mean([speaking(derived, t) == speaking(speech.phonemes, t) for t in probes])
     assert agree > 0.8
+
+
+def test_bursty_noise_of_any_shape_gives_covering_timings():
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        envelope = np.repeat(rng.uniform(0, 1, 60) ** 3, RATE // 100)
+        pcm = (rng.normal(0, 0.4, len(envelope)) * envelope * 32767).clip(-32767, 32767).astype(np.int16)
+        assert_covers(phoneme_timings(pcm, RATE), len(pcm) / RATE)
