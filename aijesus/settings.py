@@ -175,6 +175,8 @@ STREAM_WIDTH = env_int("STREAM_WIDTH", 1280, minimum=16, maximum=3840)
 STREAM_HEIGHT = env_int("STREAM_HEIGHT", 720, minimum=16, maximum=2160)
 STREAM_FPS = env_int("STREAM_FPS", 30, minimum=1, maximum=60)
 FFMPEG_BINARY = env_str("FFMPEG_BINARY")
+CLIP_QUESTION_BANNER = env_bool("CLIP_QUESTION_BANNER", True)  # "@viewer asks: …" at the top
+CLIP_CAPTIONS = env_bool("CLIP_CAPTIONS", False)  # the spoken sentence burned in
 # Clip segments are decoded again by the streamer, so their encode can trade a little compression
 # for speed; the broadcast itself uses `manage.py stream --preset` (veryfast).
 CLIP_X264_PRESET = env_choice(

@@ -27,6 +27,7 @@ from builder.lipsync.base import LipSyncEngine, LipSyncError
 from builder.llm.base import LLMEngine, LLMError
 from builder.llm.errors import LLMUnavailable
 from builder.media import MediaFormat
+from builder.overlay import caption, question_banner, with_overlays
 from builder.tts.base import TTSEngine, TTSError
 
 
@@ -43,6 +44,14 @@ class Engines:
     llm: LLMEngine
     tts: TTSEngine
     lipsync: LipSyncEngine
+
+
+@dataclass(frozen=True)
+class Graphics:
+    """Broadcast graphics burned into the clip (settings CLIP_QUESTION_BANNER, CLIP_CAPTIONS)."""
+
+    question_banner: bool = True
+    captions: bool = False
 
 
 @dataclass
@@ -79,6 +88,7 @@ def build_clip_media(
     fmt: MediaFormat,
     out_dir: Path,
     on_segment: Callable[[SegmentReady], None] = lambda _segment: None,
+    graphics: Graphics = Graphics(),
 ) -> BuildResult:
     """Build every file of one clip into `out_dir` (emptied first: a retry starts clean)."""
     started = time.perf_counter()
@@ -90,6 +100,9 @@ def build_clip_media(
     cues: list[tuple[float, float, str]] = []
     thumbnail: list[np.ndarray] = []
     frame_cursor = 0
+    banner = []
+    if graphics.question_banner and request.question_text:
+        banner = [question_banner(request.viewer_name or "viewer", request.question_text, fmt)]
     spoken = speak_answer(
         request.persona, request.question_text, request.viewer_name, llm=engines.llm, tts=engines.tts
     )
@@ -99,6 +112,9 @@ def build_clip_media(
                 timings["first_text"] = sentence.timings["text_at"]
             timings["tts"].append(sentence.timings["tts"])
             frames = engines.lipsync.render(sentence.speech, start_frame=frame_cursor)
+            overlays = banner + ([caption(sentence.text, fmt)] if graphics.captions else [])
+            if overlays:
+                frames = with_overlays(frames, overlays)
             if not thumbnail:
                 frames = _keep_middle_frame(frames, int(sentence.speech.duration * fmt.fps) // 2, thumbnail)
             path = out_dir / f"segment-{len(segments):03d}.mp4"

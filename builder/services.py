@@ -17,7 +17,7 @@ from django.utils import timezone
 from aijesus.studio.broadcast import broadcast_on_commit
 from aijesus.studio.models import Clip, Question, Segment
 from builder.errors import BuildError, TransientBuildError
-from builder.pipeline import BuildRequest, SegmentReady, build_clip_media
+from builder.pipeline import BuildRequest, Graphics, SegmentReady, build_clip_media
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
             media_format(),
             out_dir,
             on_segment=lambda ready: segment_record(clip=clip, ready=ready),
+            graphics=Graphics(question_banner=settings.CLIP_QUESTION_BANNER, captions=settings.CLIP_CAPTIONS),
         )
     except TransientBuildError as exc:
         if last_attempt:

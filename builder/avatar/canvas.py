@@ -134,9 +134,9 @@ class Canvas:
 
     def text(self, x: float, y: float, text: str, size: float, fill: Color, bold: bool = True) -> None:
         """Text with its left end at x and its vertical middle at y (reference space)."""
-        font = _font(round(size * self.layout.scale * SS), bold)
+        face = font(round(size * self.layout.scale * SS), bold)
         ((px, py),) = self._px(np.array([[x, y]]))
-        self.draw.text((px, py), text, font=font, fill=fill, anchor="lm")
+        self.draw.text((px, py), text, font=face, fill=fill, anchor="lm")
 
     def pixels(self) -> np.ndarray:
         return np.asarray(self.image.reduce(SS))
@@ -144,14 +144,14 @@ class Canvas:
 
 def text_width(text: str, size: float, bold: bool = True) -> float:
     """Width of `text` in reference pixels at reference size `size`."""
-    return _font(round(size * 8), bold).getlength(text) / 8
+    return font(round(size * 8), bold).getlength(text) / 8
 
 
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
 
 @lru_cache(maxsize=16)
-def _font(size: int, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font(size: int, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     name = "DejaVuSerif-Bold.ttf" if bold else "DejaVuSerif.ttf"
     for folder in _FONT_DIRS:
         if (folder / name).exists():

@@ -110,3 +110,11 @@ def test_a_filtered_answer_fails_the_build_with_the_reason(lipsync, tmp_path):
     request = BuildRequest(clip_id=2, question_text="Hi?", viewer_name="bo", persona=PERSONA)
     with pytest.raises(BuildError, match="held back by the output filter"):
         build_clip_media(request, engines, FMT, tmp_path / "clip")
+
+
+def test_the_question_banner_is_burned_in_at_the_top(built, lipsync):
+    result, _, _ = built
+    first = decode_video(result.files["video"])[0].astype(int)
+    idle = next(lipsync.idle_frames(1)).astype(int)
+    top = slice(0, FMT.height // 8)
+    assert np.abs(first[top] - idle[top]).mean() > 5
