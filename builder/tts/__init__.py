@@ -18,6 +18,11 @@ ENGINES = {
 
 
 def make_engine(engine: str, **options: Any) -> TTSEngine:
+    """The engine named `engine`, built with `options` (keyword arguments of its class).
+
+    "espeak" takes none; "openai" takes base_url, api_key, model, default_voice, timeout,
+    max_retries, response_format, pcm_sample_rate; "coqui" takes model_path.
+    """
     try:
         module, name = ENGINES[engine]
     except KeyError:
