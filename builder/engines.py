@@ -103,3 +103,20 @@ def _lipsync(name: str, fmt: MediaFormat, source: str = "") -> LipSyncEngine:
     cache = Path(settings.MEDIA_ROOT) / "avatar-cache"
     avatar = load_sprite_avatar(name, cache, fmt, source=Path(source) if source else None)
     return SpriteLipSync(fmt, avatar)
+
+
+def warm_up() -> None:
+    """Worker start: build the active persona's engines now, so the first clip starts fast
+    (the offline index, the voice library, the sprite set are loaded once per process)."""
+    from aijesus.studio.models import Persona
+    from builder.tts.base import VoiceSettings
+
+    persona = Persona.objects.active()
+    if persona is None:
+        return
+    data = with_defaults(persona.snapshot())
+    engines = engines_for(data)
+    prepare = getattr(engines.llm, "prepare", None)
+    if prepare:
+        prepare()
+    engines.tts.synthesize("Ready.", VoiceSettings(language=data.get("language", "en")))

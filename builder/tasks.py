@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from celery import shared_task
+from celery.signals import worker_process_init
 
 from builder.errors import TransientBuildError
 from builder.services import clip_build
+
+log = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def warm_up_engines(**_: Any) -> None:
+    from builder.engines import warm_up
+
+    try:
+        warm_up()
+    except Exception:  # a warm-up failure must not stop the worker; the build will report it
+        log.warning("could not warm up the engines", exc_info=True)
 
 
 @shared_task(
