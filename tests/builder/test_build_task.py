@@ -20,6 +20,13 @@ def small_media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture
+def queued_clip(persona, small_media, django_capture_on_commit_callbacks) -> Clip:
+    """An approved question's clip, queued; its build is run by the test itself."""
+    with django_capture_on_commit_callbacks(execute=False):
+        return question_approve(question=question_submit(text="Why?", viewer_name="ivy"))
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_an_approved_question_becomes_a_ready_clip_on_a_gpu_queue_worker(
@@ -59,11 +66,8 @@ def test_an_approved_question_becomes_a_ready_clip_on_a_gpu_queue_worker(
 
 
 @pytest.mark.django_db
-def test_building_the_same_clip_twice_builds_it_once(
-    persona, small_media, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False):
-        clip = question_approve(question=question_submit(text="Why?", viewer_name="ivy"))
+def test_building_the_same_clip_twice_builds_it_once(queued_clip):
+    clip = queued_clip
     assert clip_build(clip_id=clip.pk) == "ready"
     segments = clip.segments.count()
     assert clip_build(clip_id=clip.pk) == "ready"
@@ -72,17 +76,14 @@ def test_building_the_same_clip_twice_builds_it_once(
 
 
 @pytest.mark.django_db
-def test_a_failing_engine_fails_the_clip_and_keeps_the_question_with_the_reason(
-    persona, small_media, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_a_failing_engine_fails_the_clip_and_keeps_the_question_with_the_reason(queued_clip, monkeypatch):
     from builder.tts.base import TTSError
 
     def broken(*args, **kwargs):
         raise TTSError("voice 'xx' is not installed")
 
     monkeypatch.setattr("builder.tts.espeak.EspeakEngine.synthesize", broken)
-    with django_capture_on_commit_callbacks(execute=False):
-        clip = question_approve(question=question_submit(text="Why?", viewer_name="ivy"))
+    clip = queued_clip
     assert clip_build(clip_id=clip.pk) == "failed"
     clip.refresh_from_db()
     assert clip.error == "the voice failed: voice 'xx' is not installed"
@@ -97,9 +98,7 @@ def test_a_task_for_a_clip_that_does_not_exist_is_a_no_op():
 
 
 @pytest.mark.django_db
-def test_the_soft_time_limit_fails_the_clip_and_removes_its_files(
-    persona, small_media, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_the_soft_time_limit_fails_the_clip_and_removes_its_files(queued_clip, small_media, monkeypatch):
     from celery.exceptions import SoftTimeLimitExceeded
 
     from builder import pipeline
@@ -111,8 +110,7 @@ def test_the_soft_time_limit_fails_the_clip_and_removes_its_files(
         raise SoftTimeLimitExceeded()
 
     monkeypatch.setattr("builder.pipeline.encode_segment", slow)
-    with django_capture_on_commit_callbacks(execute=False):
-        clip = question_approve(question=question_submit(text="Why?", viewer_name="ivy"))
+    clip = queued_clip
     assert clip_build(clip_id=clip.pk) == "failed"
     clip.refresh_from_db()
     assert clip.error == "the build took longer than the time limit"
@@ -120,15 +118,12 @@ def test_the_soft_time_limit_fails_the_clip_and_removes_its_files(
 
 
 @pytest.mark.django_db
-def test_a_clip_left_building_by_a_killed_worker_is_failed_on_redelivery(
-    persona, small_media, settings, django_capture_on_commit_callbacks
-):
+def test_a_clip_left_building_by_a_killed_worker_is_failed_on_redelivery(queued_clip, settings):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    with django_capture_on_commit_callbacks(execute=False):
-        clip = question_approve(question=question_submit(text="Why?", viewer_name="ivy"))
+    clip = queued_clip
     assert clip.claim(worker="gone:1")
     Clip.objects.filter(pk=clip.pk).update(
         started_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
