@@ -30,7 +30,9 @@ def sprite_folder(avatar: Avatar) -> Path | None:
     if avatar.kind != Avatar.Kind.SPRITE or not avatar.source:
         return None
     source = Path(avatar.source.path)
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    # Called for every clip: identify the upload by name, size and mtime instead of reading it.
+    stat = source.stat()
+    digest = hashlib.sha256(f"{source.name}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
     target = Path(settings.MEDIA_ROOT) / "avatars" / f"{avatar.pk}-{digest}"
     if target.is_dir():
         return target
