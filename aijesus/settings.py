@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "aijesus.studio",
+    "aijesus.chat",
     "builder",
     "streamer",
 ]

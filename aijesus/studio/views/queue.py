@@ -1,39 +1,18 @@
-"""Dashboard pages and queue actions. Thin: look up, check permission, call a service, answer."""
+"""The live queue: dashboard page, approve/reject, stream controls, re-air."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from aijesus.studio.models import Clip, IllegalTransition, Question, StaleState
-from aijesus.studio.roles import is_moderator
 from aijesus.studio.services import SubmissionError, question_approve, question_reject
+from aijesus.studio.views.access import moderator_required
 
 log = logging.getLogger(__name__)
-
-View = Callable[..., HttpResponse]
-
-
-def moderator_required(view: View) -> View:
-    """Anonymous → login page; logged in without the moderator role → 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_moderator(request.user):
-            raise PermissionDenied("moderators only")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @require_GET

@@ -1,0 +1,1 @@
+"""Chat in: sources (Twitch EventSub, JSONL replay), prescreen, priority, batched ingest."""
