@@ -1,3 +1,4 @@
+from aijesus.studio.models.action import ModeratorAction
 from aijesus.studio.models.avatar import Avatar
 from aijesus.studio.models.base import IllegalTransition, StaleState
 from aijesus.studio.models.clip import Clip, Segment
@@ -8,6 +9,7 @@ __all__ = [
     "Avatar",
     "Clip",
     "IllegalTransition",
+    "ModeratorAction",
     "Persona",
     "PersonaVersion",
     "Question",

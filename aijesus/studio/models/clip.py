@@ -49,7 +49,13 @@ class Clip(StatusMachine):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.JSONField(
+        default=dict, blank=True, help_text="While building: stage, sentences written, segments ready."
+    )
     aired_count = models.PositiveIntegerField(default=0)
+    first_aired_at = models.DateTimeField(
+        null=True, blank=True, help_text="Approval → on-air latency ends here."
+    )
     last_aired_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
@@ -96,7 +102,8 @@ class Clip(StatusMachine):
     def record_aired(self) -> None:
         now = timezone.now()
         Clip.objects.filter(pk=self.pk).update(aired_count=F("aired_count") + 1, last_aired_at=now)
-        self.refresh_from_db(fields=["aired_count", "last_aired_at"])
+        Clip.objects.filter(pk=self.pk, first_aired_at__isnull=True).update(first_aired_at=now)
+        self.refresh_from_db(fields=["aired_count", "last_aired_at", "first_aired_at"])
 
     def soft_delete(self, *, by: Any, reason: str) -> None:
         """Hide from the library; the row and who/why stay (nothing is deleted silently)."""
