@@ -152,6 +152,8 @@ USE_TZ = True
 # --- Studio behaviour
 QUESTION_MAX_CHARS = env_int("QUESTION_MAX_CHARS", 500, minimum=20, maximum=10_000)
 STUDIO_PORT = env_int("STUDIO_PORT", 8000, minimum=1, maximum=65535)
+DASHBOARD_BUMP_STEP = env_float("DASHBOARD_BUMP_STEP", 10.0, minimum=0.1, maximum=1000.0)
+DASHBOARD_LATENCY_CLIPS = env_int("DASHBOARD_LATENCY_CLIPS", 50, minimum=5, maximum=1000)
 
 # --- Engines: one setting per choice; each backend reads its own options below.
 LLM_ENGINE = env_choice("LLM_ENGINE", ["offline", "openai"], "offline")

@@ -4,3 +4,7 @@ class BuildError(Exception):
 
 class TransientBuildError(Exception):
     """A failure worth retrying (an endpoint timed out, a GPU was busy)."""
+
+
+class BuildCancelled(Exception):
+    """A moderator cancelled the clip while it was building: stop, keep nothing, fail nothing."""

@@ -89,8 +89,13 @@ def build_clip_media(
     out_dir: Path,
     on_segment: Callable[[SegmentReady], None] = lambda _segment: None,
     graphics: Graphics = Graphics(),
+    on_progress: Callable[[dict[str, Any]], None] = lambda _progress: None,
 ) -> BuildResult:
-    """Build every file of one clip into `out_dir` (emptied first: a retry starts clean)."""
+    """Build every file of one clip into `out_dir` (emptied first: a retry starts clean).
+
+    `on_progress` hears where the build is (stage, sentences voiced, segments encoded, the answer
+    so far) at each step; it may raise (BuildCancelled) to stop the build there.
+    """
     started = time.perf_counter()
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -106,8 +111,23 @@ def build_clip_media(
     spoken = speak_answer(
         request.persona, request.question_text, request.viewer_name, llm=engines.llm, tts=engines.tts
     )
+    written: list[str] = []
+
+    def progress(stage: str) -> None:
+        on_progress(
+            {
+                "stage": stage,
+                "sentences": len(written),
+                "segments": len(segments),
+                "answer": " ".join(written),
+            }
+        )
+
+    progress("answer")
     try:
         for sentence in spoken:
+            written.append(sentence.text)
+            progress("video")
             if not segments:
                 timings["first_text"] = sentence.timings["text_at"]
             timings["tts"].append(sentence.timings["tts"])
@@ -128,6 +148,7 @@ def build_clip_media(
             if len(segments) == 1:
                 timings["first_segment"] = time.perf_counter() - started
             on_segment(ready)
+            progress("answer")
     except AnswerFiltered as exc:
         raise BuildError(f"the answer was held back by the output filter: {exc.reason}") from exc
     except LLMUnavailable as exc:
@@ -141,6 +162,7 @@ def build_clip_media(
     if not segments:
         raise BuildError("the answer was empty: nothing to say")
 
+    progress("join")
     join_started = time.perf_counter()
     video = join_segments([s.path for s in segments], out_dir / "clip.mp4")
     subtitles = out_dir / "clip.vtt"

@@ -8,6 +8,7 @@ import shutil
 import socket
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -15,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from aijesus.studio.broadcast import broadcast_on_commit
-from aijesus.studio.models import Clip, Question, Segment
-from builder.errors import BuildError, TransientBuildError
-from builder.pipeline import BuildRequest, Graphics, SegmentReady, build_clip_media
+from aijesus.studio.models import Clip, IllegalTransition, Question, Segment, StaleState
+from builder.errors import BuildCancelled, BuildError, TransientBuildError
+from builder.pipeline import BuildRequest, BuildResult, Graphics, SegmentReady, build_clip_media
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,12 @@ def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
             out_dir,
             on_segment=lambda ready: segment_record(clip=clip, ready=ready),
             graphics=Graphics(question_banner=settings.CLIP_QUESTION_BANNER, captions=settings.CLIP_CAPTIONS),
+            on_progress=lambda progress: progress_record(clip=clip, progress=progress),
         )
+    except BuildCancelled:
+        _discard_media(clip)
+        log.info("clip %s: build stopped, a moderator cancelled it", clip.pk)
+        return Clip.Status.CANCELLED
     except TransientBuildError as exc:
         if last_attempt:
             clip_fail(clip=clip, reason=f"gave up after retries: {exc}")
@@ -87,8 +93,20 @@ def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
         log.exception("clip %s: unexpected build error", clip.pk)
         clip_fail(clip=clip, reason=f"unexpected error: {type(exc).__name__}: {exc}")
         return clip.status
+    try:
+        _finish(clip, question, result)
+    except (IllegalTransition, StaleState):
+        # Cancelled between the last progress check and now: the moderator's word stands.
+        clip.refresh_from_db(fields=["status"])
+        _discard_media(clip)
+        log.info("clip %s finished but is %s; its media is discarded", clip.pk, clip.status)
+    return clip.status
+
+
+def _finish(clip: Clip, question: Question | None, result: BuildResult) -> None:
     with transaction.atomic():
         clip.mark_ready(
+            progress={},
             answer_text=result.answer_text,
             duration=result.duration,
             timings=result.timings,
@@ -101,7 +119,6 @@ def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
             clip.refresh_from_db(fields=["aired_count"])
             if clip.aired_count:
                 question.mark_aired()
-    return clip.status
 
 
 def _abandoned(clip: Clip) -> bool:
@@ -124,13 +141,25 @@ def segment_record(*, clip: Clip, ready: SegmentReady) -> Segment:
     return segment
 
 
+def progress_record(*, clip: Clip, progress: dict[str, Any]) -> None:
+    """Store where the build is for the dashboard, and stop here if a moderator cancelled it."""
+    updated = Clip.objects.filter(pk=clip.pk, status=Clip.Status.BUILDING).update(progress=progress)
+    if not updated:
+        raise BuildCancelled(f"clip {clip.pk} is no longer building")
+    broadcast_on_commit("clips")
+
+
+def _discard_media(clip: Clip) -> None:
+    clip.segments.all().delete()
+    shutil.rmtree(Path(settings.MEDIA_ROOT) / "clips" / str(clip.pk), ignore_errors=True)
+
+
 def clip_fail(*, clip: Clip, reason: str) -> None:
     """Mark the clip failed and say why on its question too; the question itself is kept.
 
     Its partial media goes: a failed clip never airs, and a retry builds it again from scratch.
     """
-    clip.segments.all().delete()
-    shutil.rmtree(Path(settings.MEDIA_ROOT) / "clips" / str(clip.pk), ignore_errors=True)
+    _discard_media(clip)
     with transaction.atomic():
         clip.fail(reason=reason)
         question = clip.question

@@ -17,10 +17,12 @@ import contextlib
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import redis
+from django.conf import settings
 from django.db import close_old_connections, connection
 
 from aijesus.studio.models import Clip, IllegalTransition, Question, StaleState
@@ -30,6 +32,7 @@ from streamer.encoder import EncoderDied, StreamEncoder
 from streamer.outputs import Outputs
 from streamer.pacing import Pacer, samples_for_frame
 from streamer.playout import Playout
+from streamer.preview import PREVIEW_FRAME, PreviewWriter
 from streamer.sources import ClipSource, IdleSource
 from streamer.state import StatePublisher
 
@@ -52,6 +55,7 @@ class Streamer:
         self.playout = playout or Playout()
         self.client = client or control.redis_client()
         self.publisher = StatePublisher(self.client)
+        self.preview = PreviewWriter(Path(settings.MEDIA_ROOT) / PREVIEW_FRAME, every=fmt.fps)
         self.pacer = Pacer(fmt.fps)
         self.encoder: StreamEncoder | None = None
         self.frame = 0  # frames sent since the streamer started; never reset
@@ -148,6 +152,7 @@ class Streamer:
                 encoder.close(timeout=2)
         else:
             return
+        self.preview.offer(self.frame, frame)
         self.frame += 1
         if self.encoder is not None and self.encoder.frames_written == round(BACKOFF_RESET * self.fmt.fps):
             self._backoff = BACKOFF_FIRST  # it has been on air a while: the next failure retries fast

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from aijesus.studio.broadcast import broadcast_on_commit
-from aijesus.studio.models import Clip, Persona, Question
+from aijesus.studio.models import Clip, IllegalTransition, ModeratorAction, Persona, Question, StaleState
 
 
 class SubmissionError(ValueError):
@@ -60,15 +61,97 @@ def question_approve(*, question: Question, by: Any = None, text: str | None = N
     if persona is None:
         raise SubmissionError("no persona is active: activate one before approving questions")
     version = persona.latest_version() or persona.save_version(note="first version")
+    edited = clean_question_text(text or "")
+    if text is not None and not edited:
+        raise SubmissionError("the edited question is empty")
+    before = question.text
     with transaction.atomic():
-        question.approve(by=by, text=text)
+        question.approve(by=by, text=edited or None)
         clip = Clip.objects.create(question=question, persona_version=version)
+        if edited and edited != before:
+            ModeratorAction.record("edit", by=by, question=question, detail=f"was: {before}")
+        if by is not None:
+            ModeratorAction.record("approve", by=by, question=question, clip=clip)
         transaction.on_commit(lambda: _enqueue_build(clip.pk))
     return clip
 
 
 def question_reject(*, question: Question, by: Any, reason: str) -> None:
-    question.reject(by=by, reason=reason)
+    with transaction.atomic():
+        question.reject(by=by, reason=reason)
+        ModeratorAction.record("reject", by=by, question=question, detail=reason)
+
+
+def questions_bulk_reject(*, ids: list[int], by: Any, reason: str) -> tuple[list[int], dict[int, str]]:
+    """Reject every pending question of `ids`; returns (rejected ids, {id: why not} for the rest)."""
+    done: list[int] = []
+    refused: dict[int, str] = {}
+    found = {q.pk: q for q in Question.objects.filter(pk__in=ids)}
+    for pk in ids:
+        question = found.get(pk)
+        if question is None:
+            refused[pk] = "no such question"
+            continue
+        try:
+            question_reject(question=question, by=by, reason=reason)
+        except (IllegalTransition, StaleState) as exc:
+            refused[pk] = str(exc)
+        else:
+            done.append(pk)
+    return done, refused
+
+
+def question_bump(*, question: Question, by: Any, amount: float) -> float:
+    """Raise a pending question's priority; the reason line says who bumped it."""
+    if question.status != Question.Status.PENDING:
+        raise IllegalTransition(
+            f"question {question.pk} is {question.status}: only pending questions can be bumped"
+        )
+    name = by.get_username() if by is not None else "system"
+    with transaction.atomic():
+        Question.objects.filter(pk=question.pk).update(priority=F("priority") + amount)
+        question.refresh_from_db(fields=["priority", "priority_reason"])
+        reason = f"{question.priority_reason}; +{amount:g} bumped by {name}".lstrip("; ")
+        Question.objects.filter(pk=question.pk).update(priority_reason=reason[-200:])
+        ModeratorAction.record("bump", by=by, question=question, detail=f"+{amount:g}")
+        broadcast_on_commit("queue")
+    return question.priority
+
+
+def clip_cancel(*, clip: Clip, by: Any) -> None:
+    """Stop a queued or building clip. The worker notices at its next step and keeps nothing;
+    the question fails with the reason, so it can be retried."""
+    name = by.get_username() if by is not None else "system"
+    reason = f"build cancelled by {name}"
+    with transaction.atomic():
+        clip.cancel(reason=reason)
+        question = clip.question
+        if question is not None and question.can_move(Question.Status.FAILED):
+            question.fail(reason=reason)
+        ModeratorAction.record("cancel", by=by, clip=clip, question=question)
+
+
+def clip_retry(*, question: Question, by: Any) -> Clip:
+    """Build a failed question's answer again, with the persona active now."""
+    persona = Persona.objects.active()
+    if persona is None:
+        raise SubmissionError("no persona is active: activate one before retrying")
+    version = persona.latest_version() or persona.save_version(note="first version")
+    with transaction.atomic():
+        question.approve(by=by)
+        clip = Clip.objects.create(question=question, persona_version=version)
+        ModeratorAction.record("retry", by=by, question=question, clip=clip)
+        transaction.on_commit(lambda: _enqueue_build(clip.pk))
+    return clip
+
+
+def clip_delete(*, clip: Clip, by: Any, reason: str) -> None:
+    if not reason.strip():
+        raise SubmissionError("deleting a clip needs a reason")
+    with transaction.atomic():
+        clip.soft_delete(by=by, reason=reason.strip())
+        ModeratorAction.record("delete", by=by, clip=clip, question=clip.question, detail=reason.strip())
+        broadcast_on_commit("clips")
 
 
 def _enqueue_build(clip_id: int) -> None:

@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 
 PENDING_LIMIT = 200
 RECENT_LIMIT = 50
+IN_PROGRESS = [Question.Status.APPROVED, Question.Status.BUILDING]
 
 
 def clip_json(clip: Clip | None) -> dict[str, Any] | None:
@@ -27,6 +28,10 @@ def clip_json(clip: Clip | None) -> dict[str, Any] | None:
         "answer": clip.answer_text,
         "aired": clip.aired_count,
         "lipsync": clip.lipsync_engine,
+        "progress": clip.progress,
+        "warnings": clip.timings.get("warnings", []) if isinstance(clip.timings, dict) else [],
+        "created_at": clip.created_at.isoformat(),
+        "started_at": clip.started_at.isoformat() if clip.started_at else None,
     }
 
 
@@ -67,7 +72,8 @@ def studio_snapshot() -> dict[str, Any]:
     clips = Clip.objects.prefetch_related("segments")
     base = Question.objects.select_related("moderated_by").prefetch_related(Prefetch("clips", queryset=clips))
     pending = base.filter(status=Question.Status.PENDING).order_by("-priority", "received_at")
-    recent = base.exclude(status=Question.Status.PENDING).order_by("-updated_at")
+    working = base.filter(status__in=IN_PROGRESS).order_by("moderated_at", "pk")
+    recent = base.exclude(status__in=[Question.Status.PENDING, *IN_PROGRESS]).order_by("-updated_at")
     counts = dict(Question.objects.values_list("status").annotate(n=Count("id")).order_by())
     active = Persona.objects.active()
     return {
@@ -75,6 +81,7 @@ def studio_snapshot() -> dict[str, Any]:
         "persona": active.name if active else None,
         "counts": {status: counts.get(status, 0) for status in Question.Status.values},
         "pending": [question_json(q) for q in pending[:PENDING_LIMIT]],
+        "in_progress": [question_json(q) for q in working[:PENDING_LIMIT]],
         "recent": [question_json(q) for q in recent[:RECENT_LIMIT]],
         "stream": stream_state(),
     }

@@ -1,19 +1,42 @@
 // Live queue. Every message is a full snapshot, so a page that reconnects heals itself.
 // Chat text is hostile data: it is only ever assigned with textContent, never as HTML.
+// Rows a moderator is working on (editing the text, typing a reject reason) are kept as they are
+// while snapshots arrive, so nobody loses what they were typing.
 "use strict";
 
 (function () {
   const conn = document.getElementById("conn");
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
   const rowTemplate = document.getElementById("question-row");
+  const toast = document.getElementById("toast");
+  const preview = document.getElementById("preview");
+  const STAGES = ["queued", "answer", "video", "join", "ready"];
+  const selected = new Set();
+  let filter = "";
+  let lastSnapshot = null;
   let retryDelay = 500;
+  let toastTimer = 0;
 
   function setState(state, label) {
     conn.dataset.state = state;
     conn.textContent = label;
   }
 
-  function renderQuestion(q, withActions) {
+  function say(message, isError) {
+    toast.textContent = message;
+    toast.dataset.kind = isError ? "error" : "ok";
+    toast.hidden = false;
+    window.clearTimeout(toastTimer);
+    toastTimer = window.setTimeout(() => (toast.hidden = true), isError ? 6000 : 2500);
+  }
+
+  function seconds(value) {
+    const s = Math.max(0, Math.round(value));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+
+  // -- rows
+  function renderQuestion(q, list) {
     const row = rowTemplate.content.firstElementChild.cloneNode(true);
     row.dataset.id = q.id;
     row.dataset.status = q.status;
@@ -21,87 +44,270 @@
     const time = row.querySelector("time");
     time.dateTime = q.received_at;
     time.textContent = new Date(q.received_at).toLocaleTimeString();
+    row.querySelector(".source").textContent = q.source;
     row.querySelector(".status").textContent = q.status;
-    row.querySelector(".priority").textContent = q.priority ? "priority " + q.priority : "";
+    row.querySelector(".status").dataset.status = q.status;
+    const verdict = row.querySelector(".verdict");
+    if (q.prescreen && q.prescreen !== "unscreened") {
+      verdict.textContent = q.prescreen;
+      verdict.dataset.verdict = q.prescreen;
+      verdict.title = q.prescreen_reason || "";
+    } else {
+      verdict.remove();
+    }
+    const priority = row.querySelector(".priority");
+    priority.textContent = q.priority ? "priority " + Math.round(q.priority * 10) / 10 : "";
+    priority.title = q.priority_reason || "";
     row.querySelector(".text").textContent = q.text;
-    const reason = q.status_reason || q.prescreen_reason;
-    row.querySelector(".reason").textContent = reason ? reason : "";
+    const reasons = [q.status_reason, q.prescreen_reason, q.priority_reason].filter(Boolean);
+    if (q.moderated_by) reasons.push("by " + q.moderated_by);
+    row.querySelector(".reason").textContent = reasons.join(" · ");
     row.querySelector(".clip").textContent = describeClip(q.clip);
-    const actions = row.querySelector(".actions");
-    const reair = actions.querySelector(".reair");
-    if (q.clip && q.clip.status === "ready") {
-      reair.addEventListener("click", () => post("/clips/" + q.clip.id + "/reair", {}));
-    } else {
-      reair.remove();
-    }
-    if (!withActions) {
-      actions.querySelector(".approve").remove();
-      actions.querySelector(".reject").remove();
-      if (!actions.children.length) actions.remove();
-    } else {
-      actions.querySelector(".approve").addEventListener("click", () => act(q.id, "approve", {}));
-      actions.querySelector(".reject").addEventListener("click", () => {
-        const why = window.prompt("Why reject this question?", "off topic");
-        if (why !== null) act(q.id, "reject", { reason: why });
-      });
-    }
+    if (list === "building") renderProgress(row, q.clip);
+    wireActions(row, q, list);
     return row;
+  }
+
+  function renderProgress(row, clip) {
+    const box = row.querySelector(".progress");
+    box.hidden = false;
+    const progress = (clip && clip.progress) || {};
+    const stage = !clip || clip.status === "queued" ? "queued" : progress.stage || "answer";
+    const reached = STAGES.indexOf(stage);
+    box.querySelectorAll(".stages li").forEach((li, i) => {
+      li.dataset.state = i < reached ? "done" : i === reached ? "now" : "todo";
+    });
+    const sentences = progress.sentences || 0;
+    const segments = clip ? clip.segments : 0;
+    box.querySelector(".segs").textContent =
+      sentences + " sentence(s) voiced · " + segments + " segment(s) ready";
+    box.querySelector(".answer").textContent = progress.answer || "";
+    row.querySelector(".clip").textContent = "";
   }
 
   function describeClip(clip) {
     if (!clip) return "";
+    const warn = clip.warnings && clip.warnings.length ? " · ⚠ " + clip.warnings.join("; ") : "";
     if (clip.status === "ready") {
       const aired = clip.aired ? ", aired " + clip.aired + "×" : "";
-      return "clip ready: " + clip.duration.toFixed(1) + " s, " + clip.lipsync + aired;
+      return "clip #" + clip.id + ": " + (clip.duration || 0).toFixed(1) + " s, " + clip.lipsync + aired + warn;
     }
-    if (clip.status === "building") return "building: " + clip.segments + " segment(s) ready";
     if (clip.status === "failed") return "build failed: " + clip.error;
-    return "clip " + clip.status;
+    if (clip.status === "cancelled") return clip.error || "build cancelled";
+    return "clip " + clip.status + warn;
   }
 
-  function describeStream(stream) {
-    if (!stream) return "streamer not running";
-    const health = stream.health || {};
-    const fps = health.fps ? " · " + Number(health.fps).toFixed(1) + " fps" : "";
-    const now = stream.now_playing;
-    if (now && now.question) return "“" + now.question + "” (" + (now.viewer || "") + ")" + fps;
-    return (stream.paused ? "answers paused · idle" : "idle loop") + fps;
+  function wireActions(row, q, list) {
+    const actions = row.querySelector(".actions");
+    const keep = new Set();
+    const clip = q.clip;
+    const pick = row.querySelector(".pick");
+    if (list === "pending") {
+      keep.add("approve").add("edit").add("reject").add("bump");
+      pick.checked = selected.has(q.id);
+      pick.addEventListener("change", () => {
+        pick.checked ? selected.add(q.id) : selected.delete(q.id);
+        updateBulk();
+      });
+    } else {
+      pick.remove();
+    }
+    if (list === "building" && clip && (clip.status === "queued" || clip.status === "building")) keep.add("cancel");
+    if (q.status === "failed") keep.add("retry");
+    if (clip && clip.status === "ready") keep.add("reair");
+    for (const button of [...actions.children]) {
+      const name = button.classList[0];
+      if (!keep.has(name)) button.remove();
+    }
+    if (!actions.children.length) actions.remove();
+
+    on(row, ".approve", () => {
+      const editor = row.querySelector("textarea.text");
+      const fields = editor ? { text: editor.value } : {};
+      post("/questions/" + q.id + "/approve", fields, "Approved #" + q.id).then((ok) => ok && release(row));
+    });
+    on(row, ".edit", () => startEdit(row, q));
+    on(row, ".reject", () => {
+      row.dataset.busy = "1";
+      const form = row.querySelector(".reject-form");
+      form.hidden = false;
+      form.querySelector("input").select();
+    });
+    const form = row.querySelector(".reject-form");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const reason = form.querySelector("input").value;
+      post("/questions/" + q.id + "/reject", { reason: reason }, "Rejected #" + q.id).then((ok) => ok && release(row));
+    });
+    on(row, ".cancel-reject", () => {
+      form.hidden = true;
+      release(row);
+    });
+    on(row, ".bump", () => post("/questions/" + q.id + "/bump", {}, "Bumped #" + q.id));
+    on(row, ".cancel", () => {
+      if (window.confirm("Cancel building the answer to #" + q.id + "?")) {
+        post("/clips/" + clip.id + "/cancel", {}, "Cancelled the build of #" + q.id);
+      }
+    });
+    on(row, ".retry", () => post("/questions/" + q.id + "/retry", {}, "Building #" + q.id + " again"));
+    on(row, ".reair", () => post("/clips/" + clip.id + "/reair", {}, "Clip #" + clip.id + " queued to re-air"));
   }
 
-  function renderList(id, questions, withActions) {
+  function on(row, selector, handler) {
+    const element = row.querySelector(selector);
+    if (element) element.addEventListener("click", handler);
+  }
+
+  function startEdit(row, q) {
+    if (row.querySelector("textarea.text")) return;
+    row.dataset.busy = "1";
+    const editor = document.createElement("textarea");
+    editor.className = "text";
+    editor.value = q.text;
+    editor.rows = 3;
+    editor.setAttribute("aria-label", "Question text to answer");
+    row.querySelector("p.text").replaceWith(editor);
+    editor.focus();
+    const approve = row.querySelector(".approve");
+    if (approve) approve.textContent = "Approve edited";
+  }
+
+  function release(row) {
+    delete row.dataset.busy;
+    if (lastSnapshot) render(lastSnapshot);
+  }
+
+  function renderList(id, questions) {
     const list = document.getElementById(id);
-    list.replaceChildren(...questions.map((q) => renderQuestion(q, withActions)));
+    const busy = new Map();
+    list.querySelectorAll("li.question[data-busy]").forEach((row) => busy.set(row.dataset.id, row));
+    const rows = questions.map((q) => busy.get(String(q.id)) || renderQuestion(q, id));
+    list.replaceChildren(...rows);
+    const empty = document.getElementById("empty-" + id);
+    if (empty) empty.hidden = rows.length > 0;
+  }
+
+  function updateBulk() {
+    const pendingIds = new Set((lastSnapshot ? lastSnapshot.pending : []).map((q) => q.id));
+    for (const id of [...selected]) if (!pendingIds.has(id)) selected.delete(id);
+    document.getElementById("bulk").hidden = selected.size === 0;
+    document.getElementById("bulk-count").textContent = selected.size + " selected";
+  }
+
+  // -- on air
+  function renderStream(stream) {
+    const text = document.getElementById("on-air");
+    const bar = document.getElementById("on-air-bar");
+    const health = document.getElementById("health");
+    const next = document.getElementById("up-next");
+    preview.hidden = !stream || !stream.on_air;
+    if (!stream) {
+      text.textContent = "streamer not running";
+      bar.style.width = "0";
+      health.textContent = "";
+      next.replaceChildren();
+      return;
+    }
+    const now = stream.now_playing;
+    if (now) {
+      text.textContent = "“" + now.question + "” — " + (now.viewer || "") + " · " + seconds(now.elapsed) +
+        " / " + seconds(now.elapsed + now.remaining);
+      const total = now.elapsed + now.remaining;
+      bar.style.width = total > 0 ? (100 * now.elapsed) / total + "%" : "0";
+    } else {
+      text.textContent = stream.paused ? "answers paused · idle loop" : stream.on_air ? "idle loop" : "off air";
+      bar.style.width = "0";
+    }
+    const h = stream.health || {};
+    const parts = [];
+    if (h.fps !== undefined) parts.push(Number(h.fps).toFixed(1) + " / " + h.target_fps + " fps");
+    if (h.encoder_speed) parts.push("encoder " + h.encoder_speed + "×");
+    parts.push((h.reconnects || 0) + " reconnect(s)");
+    if (h.underruns) parts.push(h.underruns + " underrun(s)");
+    if (stream.output) parts.push(stream.output);
+    health.textContent = parts.join(" · ");
+    next.replaceChildren(
+      ...(stream.queue || []).map((item) => {
+        const li = document.createElement("li");
+        li.textContent = (item.question || "clip #" + item.clip) + (item.viewer ? " — " + item.viewer : "");
+        return li;
+      }),
+    );
   }
 
   function render(snapshot) {
+    lastSnapshot = snapshot;
     document.getElementById("persona").textContent = snapshot.persona || "none active";
+    document.getElementById("mode").textContent = snapshot.mode ? "mode: " + snapshot.mode : "";
     const counts = Object.entries(snapshot.counts)
       .filter(([, n]) => n > 0)
       .map(([status, n]) => status + " " + n);
     document.getElementById("counts").textContent = counts.join(" · ");
-    document.getElementById("on-air").textContent = describeStream(snapshot.stream);
-    renderList("pending", snapshot.pending, true);
-    renderList("recent", snapshot.recent, false);
-    document.getElementById("empty-pending").hidden = snapshot.pending.length > 0;
+    document.getElementById("pending-count").textContent = snapshot.counts.pending || 0;
+    renderStream(snapshot.stream);
+    renderList("pending", snapshot.pending);
+    renderList("building", snapshot.in_progress || []);
+    renderList("recent", snapshot.recent.filter((q) => !filter || q.status === filter));
+    updateBulk();
   }
 
-  function act(id, action, fields) {
-    return post("/questions/" + id + "/" + action, fields);
-  }
-
-  async function post(url, fields) {
+  // -- actions
+  async function post(url, fields, done) {
     const body = new URLSearchParams(fields);
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "X-CSRFToken": csrf },
-      body: body,
-      credentials: "same-origin",
-    });
-    if (!response.ok) {
-      const detail = await response.json().catch(() => ({ error: response.statusText }));
-      window.alert(detail.error || "The action failed.");
+    let response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrf },
+        body: body,
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      say("Not sent: the studio cannot be reached (" + error.message + ")", true);
+      return false;
     }
+    const detail = await response.json().catch(() => ({ error: response.status + " " + response.statusText }));
+    if (!response.ok || !detail.ok) {
+      say(detail.error || "The action failed.", true);
+      return false;
+    }
+    if (done) say(done, false);
+    return detail;
   }
+
+  document.getElementById("bulk-reject").addEventListener("click", async () => {
+    const ids = [...selected];
+    const body = new URLSearchParams();
+    ids.forEach((id) => body.append("ids", id));
+    body.append("reason", document.getElementById("bulk-reason").value);
+    const result = await post("/questions/bulk-reject", body, null);
+    if (result) {
+      const refused = Object.keys(result.refused).length;
+      say("Rejected " + result.rejected.length + (refused ? ", " + refused + " had already moved on" : ""), false);
+      selected.clear();
+      updateBulk();
+    }
+  });
+
+  document.querySelectorAll("[data-filter]").forEach((chip) => {
+    chip.addEventListener("click", () => {
+      filter = chip.dataset.filter;
+      document.querySelectorAll("[data-filter]").forEach((c) => c.setAttribute("aria-pressed", String(c === chip)));
+      if (lastSnapshot) render(lastSnapshot);
+    });
+  });
+
+  document.querySelectorAll("[data-stream]").forEach((button) => {
+    button.addEventListener("click", () => post("/stream/" + button.dataset.stream, {}, button.textContent + ": sent"));
+  });
+
+  // The preview is the streamer's latest frame, refreshed while the page is visible.
+  window.setInterval(() => {
+    if (!preview.hidden && document.visibilityState === "visible") {
+      preview.src = preview.dataset.src + "?t=" + Date.now();
+    }
+  }, 1000);
+  preview.addEventListener("error", () => (preview.hidden = true));
 
   function connect() {
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -124,10 +330,6 @@
       retryDelay = Math.min(retryDelay * 2, 10000);
     });
   }
-
-  document.querySelectorAll("[data-stream]").forEach((button) => {
-    button.addEventListener("click", () => post("/stream/" + button.dataset.stream, {}));
-  });
 
   connect();
 })();

@@ -58,8 +58,8 @@ def test_approval_by_another_moderator_moves_the_question_out_of_pending(client,
         response = await sync_to_async(client.post)(f"/questions/{question.pk}/approve")
         assert response.status_code == 200
         snapshot = await next_snapshot_where(communicator, lambda s: s["pending"] == [])
-        assert snapshot["recent"][0]["status"] == "approved"
-        assert snapshot["recent"][0]["moderated_by"] == "mod"
+        assert snapshot["in_progress"][0]["status"] == "approved"
+        assert snapshot["in_progress"][0]["moderated_by"] == "mod"
         await communicator.disconnect()
 
     async_to_sync(scenario)()
