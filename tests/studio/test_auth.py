@@ -10,7 +10,6 @@ from aijesus.studio.models import Question
 from aijesus.studio.services import question_submit
 from tests.studio.ws import dashboard_socket, session_cookie
 
-
 CONVERTERS = [
     (re.compile(r"<int:\w+>"), "1"),
     (re.compile(r"<str:\w+>"), "skip"),
