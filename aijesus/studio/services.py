@@ -133,6 +133,10 @@ def clip_cancel(*, clip: Clip, by: Any) -> None:
 
 def clip_retry(*, question: Question, by: Any) -> Clip:
     """Build a failed question's answer again, with the persona active now."""
+    if question.status != Question.Status.FAILED:
+        raise IllegalTransition(
+            f"question {question.pk} is {question.status}: only failed questions are retried"
+        )
     persona = Persona.objects.active()
     if persona is None:
         raise SubmissionError("no persona is active: activate one before retrying")

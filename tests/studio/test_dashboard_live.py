@@ -6,7 +6,8 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.core.management import call_command
 
-from aijesus.studio.models import Question
+from aijesus.studio.models import Clip, Question
+from aijesus.studio.services import question_approve, question_submit
 from tests.studio.ws import dashboard_socket, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,3 +81,17 @@ def test_hostile_text_is_sent_as_data(moderator, persona):
     # Exactly the text, as JSON data; the page assigns it with textContent (never innerHTML).
     assert snapshot["pending"][0]["text"] == hostile
     assert snapshot["pending"][0]["viewer"] == "<b>mallory</b>"
+
+
+@pytest.mark.django_db
+def test_the_snapshot_shows_builds_in_progress_with_their_stage(persona, django_capture_on_commit_callbacks):
+    from aijesus.studio.snapshot import studio_snapshot
+
+    with django_capture_on_commit_callbacks(execute=False):
+        clip = question_approve(question=question_submit(text="Why?", viewer_name="ivy"))
+    assert clip.claim(worker="w1")
+    Clip.objects.filter(pk=clip.pk).update(progress={"stage": "video", "sentences": 1, "answer": "Because."})
+    snapshot = studio_snapshot()
+    assert snapshot["pending"] == [] and snapshot["recent"] == []
+    (row,) = snapshot["in_progress"]
+    assert row["clip"]["progress"]["stage"] == "video" and row["clip"]["progress"]["answer"] == "Because."
