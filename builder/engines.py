@@ -41,18 +41,23 @@ def with_defaults(persona: dict[str, Any]) -> dict[str, Any]:
 
 
 def engines_for(persona: dict[str, Any]) -> Engines:
-    llm = persona.get("llm") or {}
     return Engines(
-        llm=_llm(
-            llm.get("engine") or settings.LLM_ENGINE,
-            llm.get("base_url") or settings.LLM_BASE_URL,
-            llm.get("model") or settings.LLM_MODEL,
-            float(llm.get("temperature", 0.7)),
-            int(llm.get("max_tokens", 220)),
-        ),
+        llm=llm_for(persona),
         tts=tts_for(persona),
         # The persona's uploaded sprite set, else the built-in drawn character with its name plate.
         lipsync=_lipsync(persona.get("name", "Studio"), media_format(), _sprite_source(persona)),
+    )
+
+
+def llm_for(persona: dict[str, Any]) -> LLMEngine:
+    """The persona's answer engine alone (the dashboard's playground needs no lip-sync)."""
+    llm = persona.get("llm") or {}
+    return _llm(
+        llm.get("engine") or settings.LLM_ENGINE,
+        llm.get("base_url") or settings.LLM_BASE_URL,
+        llm.get("model") or settings.LLM_MODEL,
+        float(llm.get("temperature", 0.7)),
+        int(llm.get("max_tokens", 220)),
     )
 
 
