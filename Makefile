@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 VOICE_STAMP := $(VENV)/.installed-voice
 
-.PHONY: run setup voices test lint fmt bench clean
+.PHONY: run setup voices chromium test lint fmt bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,15 @@ run: $(STAMP)
 setup: $(STAMP)
 	$(PY) manage.py studio --setup-only
 
+## chromium: Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install it (sudo apt-get install chromium) for the browser tests"; fi; }
+
 ## test: install the test tools and run the whole suite (no tests collected counts as failure).
-test: $(DEV_STAMP) $(VOICE_STAMP)
+test: $(DEV_STAMP) $(VOICE_STAMP) chromium
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)

@@ -1,0 +1,170 @@
+"""A real studio (daphne serving the ASGI app, a Celery worker building clips) on 127.0.0.1,
+driven by Debian's Chromium through Playwright. Nothing is mocked between the browser and the DB."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.builder.worker import ROOT, celery_worker, test_database_url
+
+# Playwright's sync API runs an event loop in the test thread; the test's own ORM calls are
+# ordinary synchronous code all the same.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # root in CI
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+SMALL = {"STREAM_WIDTH": "320", "STREAM_HEIGHT": "180", "STREAM_FPS": "25"}
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("chromium is not installed: `make test` installs it with apt-get")
+    pytest.skip("chromium is not installed (apt-get install chromium)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Studio:
+    url: str
+    port: int
+    env: dict[str, str]
+    log: Path
+    media: Path
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        argv = [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "aijesus.asgi:application",
+        ]
+        self.process = subprocess.Popen(
+            argv, cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        raise AssertionError(f"daphne did not start:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def studio(transactional_db, redis_url, tmp_path, settings) -> Iterator[Studio]:
+    """The dashboard on a free port and a gpu-queue worker, sharing the test database and Redis."""
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "REDIS_URL": redis_url,
+        "CHANNELS_PREFIX": prefix,
+        "DATA_DIR": str(tmp_path / "data"),
+        "MEDIA_ROOT": str(media),
+        **SMALL,
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    port = free_port()
+    server = Studio(f"http://127.0.0.1:{port}", port, env, tmp_path / "daphne.log", media)
+    server.start()
+    worker_env = {k: env[k] for k in ("CHANNELS_PREFIX", "DATA_DIR", "MEDIA_ROOT")} | SMALL
+    try:
+        with celery_worker(redis_url, "gpu", tmp_path / "worker.log", **worker_env):
+            yield server
+    finally:
+        server.stop()
+        end_other_sessions()
+
+
+def end_other_sessions(timeout: float = 10.0) -> None:
+    """PostgreSQL drops a killed client's session a moment after the process exits; the test
+    database can only be flushed or dropped once the server's and the worker's are gone."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # The test's ORM calls ran while Playwright's loop was running, so Django filed their
+            # connection under that loop's context: close it here, in the same context, or it
+            # outlives the test and keeps the test database busy.
+            from django.db import connections
+
+            connections.close_all()
+
+
+def screenshot_dir() -> Path | None:
+    """Set DASHBOARD_SCREENSHOTS=docs/screenshots to refresh the docs' pictures from a real run."""
+    target = os.environ.get("DASHBOARD_SCREENSHOTS")
+    if not target:
+        return None
+    path = Path(target)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

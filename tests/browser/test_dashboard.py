@@ -1,0 +1,162 @@
+"""The dashboard in a real browser: log in, see a question arrive, approve it, watch it build,
+play the clip in the library; hostile chat text stays text; the page heals after a disconnect."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from aijesus.studio.models import Clip, Question
+from aijesus.studio.roles import ensure_moderator_group
+from aijesus.studio.seed import seed_studio
+from tests.browser.conftest import screenshot_dir
+from tests.builder.worker import ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+PASSWORD = "pw-browser-123"
+HOSTILE = [
+    '<img src=x onerror="window.__pwned = 1">',
+    "<script>window.__pwned = 2</script> and what is love?",
+]
+# Records every build stage the page shows, so a stage shown for a moment is not missed.
+WATCH_STAGES = """
+window.__stages = [];
+new MutationObserver(() => {
+  document.querySelectorAll('#building .stages li[data-state=now]').forEach((li) => {
+    const last = window.__stages[window.__stages.length - 1];
+    if (last !== li.dataset.stage) window.__stages.push(li.dataset.stage);
+  });
+}).observe(document.getElementById('building'), {subtree: true, childList: true, attributes: true});
+"""
+
+
+def ask(studio, text: str, viewer: str) -> None:
+    """`manage.py ask` as its own process, as a streamer would type it."""
+    argv = [sys.executable, "manage.py", "ask", text, "--user", viewer]
+    subprocess.run(argv, cwd=ROOT, env=studio.env, check=True, capture_output=True)
+
+
+@pytest.fixture
+def moderator_login(studio):
+    seed_studio(moderator="seed-moderator")
+    user = get_user_model().objects.create_user("alice", password=PASSWORD)
+    user.groups.add(ensure_moderator_group())
+    return user
+
+
+def log_in(page, studio) -> None:
+    page.goto(studio.url + "/login/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(studio.url + "/")
+    page.wait_for_selector("#conn[data-state=live]")
+
+
+def test_a_moderator_approves_a_question_and_plays_its_clip(studio, browser, moderator_login):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, studio)
+    page.evaluate(WATCH_STAGES)
+
+    # A question from the command line appears without a reload.
+    ask(studio, "What is forgiveness?", "maria")
+    row = page.locator("#pending li.question", has_text="What is forgiveness?")
+    row.wait_for(timeout=10_000)
+    assert row.locator(".viewer").inner_text() == "maria"
+
+    # Hostile text shows as text and runs nothing.
+    for text in HOSTILE:
+        ask(studio, text, "<b>mallory</b>")
+    for text in HOSTILE:
+        page.locator("#pending li.question .text", has_text=text).wait_for(timeout=10_000)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#pending img").count() == 0 and page.locator("#pending script").count() == 0
+    assert page.locator("#pending .viewer", has_text="<b>mallory</b>").count() == 2
+    shots = screenshot_dir()
+    if shots:
+        page.screenshot(path=str(shots / "queue.png"))
+
+    # Approve: the row leaves pending, the build moves through its stages, the clip becomes ready.
+    row.locator("button.approve").click()
+    page.locator("#toast", has_text="Approved").wait_for()
+    ready = page.locator("#recent li.question[data-status=ready]", has_text="What is forgiveness?")
+    ready.wait_for(timeout=90_000)
+    stages = page.evaluate("window.__stages")
+    question = Question.objects.get(text="What is forgiveness?")
+    clip = Clip.objects.get(question=question)
+    assert clip.status == "ready" and question.moderated_by.username == "alice"
+    assert stages and set(stages) <= {"queued", "answer", "video", "join"}, stages
+    assert ready.locator(".clip").inner_text().startswith(f"clip #{clip.pk}:")
+
+    # The clip plays in the library, subtitles attached.
+    page.goto(studio.url + "/clips/")
+    video = page.locator(f"video[data-clip='{clip.pk}']")
+    video.scroll_into_view_if_needed()
+    if shots:
+        page.screenshot(path=str(shots / "library.png"))
+    find = "document.querySelector(`video[data-clip='${id}']`)"
+    page.evaluate(f"(id) => {{ const v = {find}; v.muted = true; return v.play(); }}", clip.pk)
+    page.wait_for_function(f"(id) => {find}.currentTime > 1", arg=clip.pk, timeout=30_000)
+    tracks = page.evaluate(f"(id) => {find}.textTracks.length", clip.pk)
+    assert tracks == 1
+    assert errors == []
+
+
+def test_a_second_moderator_sees_who_won(studio, browser, moderator_login):
+    """Two pages act on one question: the second is told clearly, nothing changes twice."""
+    ask(studio, "Who wins?", "bo")
+    first, second = browser.new_page(), browser.new_page()
+    for page in (first, second):
+        log_in(page, studio)
+        page.locator("#pending li.question", has_text="Who wins?").wait_for()
+    first.locator("#pending li.question button.reject").click()
+    first.locator("#pending li.question .reject-form button[type=submit]").click()
+    first.locator("#toast", has_text="Rejected").wait_for()
+    Question.objects.get(text="Who wins?")  # still there
+    # Whatever the second page still shows, approving now is refused with the reason.
+    response = second.evaluate(
+        """async (id) => {
+             const csrf = document.querySelector('input[name=csrfmiddlewaretoken]').value;
+             const headers = {'X-CSRFToken': csrf};
+             const r = await fetch('/questions/' + id + '/approve', {method: 'POST', headers: headers});
+             return [r.status, (await r.json()).error];
+           }""",
+        Question.objects.get(text="Who wins?").pk,
+    )
+    assert response[0] == 409 and "rejected" in response[1]
+    second.locator("#recent li.question[data-status=rejected]", has_text="Who wins?").wait_for()
+
+
+def test_the_page_says_when_it_is_disconnected_and_heals(studio, browser, moderator_login):
+    page = browser.new_page()
+    log_in(page, studio)
+    studio.stop()
+    page.wait_for_selector("#conn[data-state=down]", timeout=10_000)
+    assert "reconnecting" in page.inner_text("#conn")
+    ask(studio, "Asked while the page was cut off", "cy")
+    studio.start()
+    page.wait_for_selector("#conn[data-state=live]", timeout=20_000)
+    page.locator("#pending li.question", has_text="Asked while the page was cut off").wait_for(timeout=10_000)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
+def test_the_queue_fits_a_laptop_and_a_phone(studio, browser, moderator_login, width, height):
+    ask(studio, "A long question " + "word " * 60, "dee")
+    page = browser.new_page(viewport={"width": width, "height": height})
+    log_in(page, studio)
+    row = page.locator("#pending li.question").first
+    row.wait_for()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {width}px"
+    approve = row.locator("button.approve")
+    box = approve.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
+    shots = screenshot_dir()
+    if shots and width < 500:
+        page.screenshot(path=str(shots / "queue-phone.png"), full_page=False)
