@@ -141,3 +141,13 @@ def test_the_local_preview_is_written_from_the_same_encode(broadcast):
     assert len(segments) >= 2
     runs = colour_runs(read_recording(broadcast["preview"] / segments[-1]).frames, {"red": RED})
     assert runs  # decodable pictures
+
+
+def test_the_dashboard_preview_frame_is_kept_fresh(broadcast):
+    from PIL import Image
+
+    from streamer.preview import PREVIEW_FRAME, PREVIEW_WIDTH
+
+    frame = broadcast["preview"].parent / PREVIEW_FRAME
+    with Image.open(frame) as image:
+        assert image.format == "JPEG" and image.width == PREVIEW_WIDTH
