@@ -114,6 +114,8 @@ class Streamer:
             while not stop.is_set():
                 if source.frames_taken % self._batch == 0:
                     self._take_commands()
+                    if clip.duration is None:  # aired while building: its length is still growing
+                        total = max(total, self.playout.total_seconds(clip.pk))
                 frame = source.next_frame()
                 if frame is None:
                     break

@@ -226,13 +226,21 @@
     if (h.underruns) parts.push(h.underruns + " underrun(s)");
     if (stream.output) parts.push(stream.output);
     health.textContent = parts.join(" · ");
+    const queue = stream.queue || [];
     next.replaceChildren(
-      ...(stream.queue || []).map((item) => {
+      ...queue.map((item) => {
         const li = document.createElement("li");
-        li.textContent = (item.question || "clip #" + item.clip) + (item.viewer ? " — " + item.viewer : "");
+        const again = item.kind === "re-air" ? "↻ " : "";
+        li.textContent = again + (item.question || "clip #" + item.clip) + (item.viewer ? " — " + item.viewer : "");
         return li;
       }),
     );
+    if (!queue.length) {
+      const li = document.createElement("li");
+      li.className = "muted";
+      li.textContent = "nothing waiting: the idle loop plays";
+      next.append(li);
+    }
   }
 
   function render(snapshot) {

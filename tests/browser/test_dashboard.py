@@ -160,3 +160,39 @@ def test_the_queue_fits_a_laptop_and_a_phone(studio, browser, moderator_login, w
     shots = screenshot_dir()
     if shots and width < 500:
         page.screenshot(path=str(shots / "queue-phone.png"), full_page=False)
+
+
+def test_the_on_air_card_shows_the_running_stream(studio, browser, moderator_login, tmp_path):
+    """With the streamer running: the live preview, health, and the answer on air with its time."""
+    argv = [sys.executable, "manage.py", "stream", "--output", "preview", "--duration", "120"]
+    log = tmp_path / "streamer.log"
+    with log.open("wb") as out:
+        streamer = subprocess.Popen(argv, cwd=ROOT, env=studio.env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        log_in(page, studio)
+        page.wait_for_function(
+            "() => { const p = document.getElementById('preview');"
+            " return !p.hidden && p.complete && p.naturalWidth > 0; }",
+            timeout=60_000,
+        )
+        page.locator("#health", has_text="fps").wait_for()
+        ask(studio, "What does the Sermon on the Mount teach?", "noah")
+        row = page.locator("#pending li.question", has_text="Sermon on the Mount")
+        row.locator("button.approve").click()
+        page.locator("#on-air", has_text="Sermon on the Mount").wait_for(timeout=90_000)
+        assert "noah" in page.inner_text("#on-air")
+        shots = screenshot_dir()
+        if shots:
+            page.wait_for_timeout(1500)  # a fresher preview frame
+            page.screenshot(path=str(shots / "queue-on-air.png"))
+        page.locator("button[data-stream=skip]").click()
+        page.locator("#toast", has_text="Skip").wait_for()
+        page.locator("#on-air", has_text="idle loop").wait_for(timeout=20_000)
+    finally:
+        streamer.terminate()
+        try:
+            streamer.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            streamer.kill()
+            streamer.wait()
