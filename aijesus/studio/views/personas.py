@@ -1,0 +1,223 @@
+"""Personas: list, create, edit (every save a version), diff, rollback, activate, playground.
+
+Thin views: look up, check, call one model method, render. Who changed what is kept on each
+PersonaVersion (`created_by`); activation is logged with the user.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from aijesus.studio import playground
+from aijesus.studio.broadcast import broadcast_on_commit
+from aijesus.studio.forms_personas import SPEED_RANGES, PersonaForm
+from aijesus.studio.models import Avatar, Persona, PersonaVersion
+from aijesus.studio.persona_diff import diff_against_previous, version_diff
+from aijesus.studio.views.access import moderator_required
+from aijesus.studio.views.media import serve
+
+log = logging.getLogger(__name__)
+
+NEW_PERSONA = {
+    "language": Persona.Language.ENGLISH,
+    "llm_engine": "offline",
+    "temperature": 0.7,
+    "max_tokens": 220,
+    "voice_engine": "espeak",
+    "speed": 1.0,
+    "pitch": 1.0,
+}
+MAX_QUESTION_CHARS = 500
+
+
+@require_GET
+@moderator_required
+def persona_list(request: HttpRequest) -> HttpResponse:
+    personas = Persona.objects.select_related("avatar").annotate(version_count=Count("versions"))
+    return render(request, "studio/personas/list.html", {"personas": personas})
+
+
+def _editor(
+    request: HttpRequest, form: PersonaForm, persona: Persona | None, status: int = 200
+) -> HttpResponse:
+    versions = persona.versions.select_related("created_by")[:50] if persona else []
+    context = {"form": form, "persona": persona, "versions": versions, "speed_ranges": SPEED_RANGES}
+    return render(request, "studio/personas/edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@moderator_required
+def persona_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _editor(request, PersonaForm(initial=NEW_PERSONA), None)
+    form = PersonaForm(request.POST)
+    if not form.is_valid():
+        return _editor(request, form, None, status=400)
+    persona = Persona()
+    form.apply(persona)
+    persona.save_version(by=request.user, note=form.cleaned_data["note"] or "created")
+    messages.success(request, f"Created {persona.name} (v1).")
+    return redirect("persona-edit", pk=persona.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@moderator_required
+def persona_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    persona = get_object_or_404(Persona.objects.select_related("avatar"), pk=pk)
+    if request.method == "GET":
+        return _editor(request, PersonaForm(persona=persona), persona)
+    form = PersonaForm(request.POST, persona=persona)
+    if not form.is_valid():
+        return _editor(request, form, persona, status=400)
+    with transaction.atomic():
+        # Lock the row: of two moderators saving over the same version, the second is told.
+        persona = Persona.objects.select_for_update().get(pk=pk)
+        latest = persona.latest_version()
+        based_on = form.cleaned_data["based_on"]
+        if latest is not None and based_on is not None and based_on != latest.number:
+            who = latest.created_by.get_username() if latest.created_by else "someone"
+            conflict = f"{who} saved v{latest.number} while you were editing v{based_on}. "
+            form.add_error(None, conflict + "Reload the page to see their changes, then make yours again.")
+            return _editor(request, form, persona, status=409)
+        before = persona.snapshot()
+        form.apply(persona)
+        if latest is not None and persona.snapshot() == before:
+            messages.info(request, "Nothing changed: no new version.")
+            return redirect("persona-edit", pk=pk)
+        version = persona.save_version(by=request.user, note=form.cleaned_data["note"])
+        if persona.is_active:
+            broadcast_on_commit("persona")
+    messages.success(request, f"Saved {persona.name} as v{version.number}.")
+    return redirect("persona-edit", pk=pk)
+
+
+@require_POST
+@moderator_required
+def persona_activate(request: HttpRequest, pk: int) -> HttpResponse:
+    persona = get_object_or_404(Persona, pk=pk)
+    if persona.latest_version() is None:
+        # Clips record the version they were built with: a persona never saved cannot air.
+        persona.save_version(by=request.user, note="first version, on activation")
+    persona.activate()
+    broadcast_on_commit("persona")
+    log.info("persona %r (#%s) activated by %s", persona.name, persona.pk, request.user.get_username())
+    messages.success(request, f"{persona.name} is now the active persona: new answers use it.")
+    return redirect("persona-edit", pk=pk) if request.POST.get("next") == "edit" else redirect("personas")
+
+
+@require_GET
+@moderator_required
+def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """One version: what it changed from the one before (or from ?against=N)."""
+    version = get_object_or_404(
+        PersonaVersion.objects.select_related("persona", "created_by"), persona_id=pk, number=number
+    )
+    against = request.GET.get("against", "")
+    if against.isdigit():
+        base = get_object_or_404(PersonaVersion, persona_id=pk, number=int(against))
+        diff = version_diff(base.data, version.data)
+    else:
+        base, diff = diff_against_previous(version)
+    latest = version.persona.latest_version()
+    others = version.persona.versions.exclude(pk=version.pk).values_list("number", flat=True)
+    context = {
+        "version": version,
+        "persona": version.persona,
+        "base": base,
+        "diff": diff,
+        "is_latest": latest is not None and latest.pk == version.pk,
+        "others": others,
+        "avatar_missing": _avatar_missing(version),
+    }
+    return render(request, "studio/personas/version.html", context)
+
+
+def _avatar_missing(version: PersonaVersion) -> bool:
+    avatar_id = version.data.get("avatar_id")
+    return avatar_id is not None and not Avatar.objects.filter(pk=avatar_id).exists()
+
+
+@require_POST
+@moderator_required
+def version_rollback(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    versions = PersonaVersion.objects.select_related("persona")
+    version = get_object_or_404(versions, persona_id=pk, number=number)
+    if _avatar_missing(version):
+        messages.error(request, f"v{number}'s avatar was deleted: choose an avatar in the editor instead.")
+        return redirect("persona-version", pk=pk, number=number)
+    try:
+        with transaction.atomic():
+            restored = version.persona.rollback(version, by=request.user)
+    except IntegrityError:
+        # The only unique field a version holds is the name: another persona took it since.
+        messages.error(request, f"Another persona is now called {version.data['name']!r}: rename it first.")
+        return redirect("persona-version", pk=pk, number=number)
+    if version.persona.is_active:
+        broadcast_on_commit("persona")
+    messages.success(request, f"Rolled back to v{number}: saved as v{restored.number}.")
+    return redirect("persona-edit", pk=pk)
+
+
+@require_GET
+@moderator_required
+def playground_page(request: HttpRequest, pk: int) -> HttpResponse:
+    persona = get_object_or_404(Persona, pk=pk)
+    context = {"persona": persona, "version": persona.latest_version(), "max_chars": MAX_QUESTION_CHARS}
+    return render(request, "studio/personas/playground.html", context)
+
+
+def _persona_data(pk: int) -> dict:
+    persona = get_object_or_404(Persona, pk=pk)
+    return persona.snapshot()
+
+
+@require_POST
+@moderator_required
+def playground_answer(request: HttpRequest, pk: int) -> JsonResponse:
+    data = _persona_data(pk)
+    question = request.POST.get("question", "").strip()
+    if not question:
+        return JsonResponse({"error": "Type a question first."}, status=400)
+    if len(question) > MAX_QUESTION_CHARS:
+        return JsonResponse({"error": f"Questions are at most {MAX_QUESTION_CHARS} characters."}, status=400)
+    try:
+        answer = playground.write_answer(data, question)
+    except playground.PlaygroundError as exc:
+        return JsonResponse({"error": str(exc)}, status=502)
+    return JsonResponse({"answer": answer.text, "filtered": answer.filtered})
+
+
+@require_POST
+@moderator_required
+def playground_voice(request: HttpRequest, pk: int) -> JsonResponse:
+    data = _persona_data(pk)
+    try:
+        audition = playground.voice_answer(data, request.POST.get("text", ""))
+    except playground.PlaygroundError as exc:
+        return JsonResponse({"error": str(exc)}, status=502)
+    return JsonResponse(
+        {
+            "audio": reverse("playground-audio", args=[audition.name]),
+            "duration": round(audition.duration, 2),
+            "sentences": audition.sentences,
+        }
+    )
+
+
+@require_GET
+@moderator_required
+def playground_audio(request: HttpRequest, name: str) -> HttpResponse:
+    path = playground.audio_path(name)
+    if path is None:
+        raise Http404("no such audition")
+    response = serve(request, path, "audio/wav")
+    response["Cache-Control"] = "private, no-store"
+    return response
