@@ -165,8 +165,12 @@ LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini")
 LLM_TIMEOUT = env_float("LLM_TIMEOUT", 20.0, minimum=0.1)
 TTS_ENGINE = env_choice("TTS_ENGINE", ["espeak", "coqui", "openai"], "espeak")
 TTS_MODEL_PATH = env_str("TTS_MODEL_PATH")
-LIPSYNC_ENGINE = env_choice("LIPSYNC_ENGINE", ["sprite", "wav2lip"], "sprite")
+# auto: the avatar decides (an image/video avatar uses Wav2Lip when it can run); sprite: never Wav2Lip.
+LIPSYNC_ENGINE = env_choice("LIPSYNC_ENGINE", ["auto", "sprite", "wav2lip"], "auto")
 WAV2LIP_CHECKPOINT = env_str("WAV2LIP_CHECKPOINT")
+WAV2LIP_BATCH = env_int("WAV2LIP_BATCH", 128, minimum=1, maximum=1024)
+WAV2LIP_PRECISION = env_choice("WAV2LIP_PRECISION", ["fp16", "bf16", "fp32"], "fp16")  # on CUDA
+WAV2LIP_ALLOW_CPU = env_bool("WAV2LIP_ALLOW_CPU", False)  # without a GPU: slow, for small tests
 CHAT_SOURCE = env_choice("CHAT_SOURCE", ["replay", "twitch"], "replay")
 TWITCH_CLIENT_ID = env_str("TWITCH_CLIENT_ID")
 TWITCH_CLIENT_SECRET = env_str("TWITCH_CLIENT_SECRET")

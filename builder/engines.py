@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
-from builder.lipsync.base import LipSyncEngine
+from builder.lipsync.base import LipSyncEngine, LipSyncError
 from builder.llm.base import LLMEngine
 from builder.media import MediaFormat
 from builder.pipeline import Engines
@@ -41,12 +41,8 @@ def with_defaults(persona: dict[str, Any]) -> dict[str, Any]:
 
 
 def engines_for(persona: dict[str, Any]) -> Engines:
-    return Engines(
-        llm=llm_for(persona),
-        tts=tts_for(persona),
-        # The persona's uploaded sprite set, else the built-in drawn character with its name plate.
-        lipsync=_lipsync(persona.get("name", "Studio"), media_format(), _sprite_source(persona)),
-    )
+    lipsync, warnings = lipsync_for(persona)
+    return Engines(llm=llm_for(persona), tts=tts_for(persona), lipsync=lipsync, warnings=warnings)
 
 
 def llm_for(persona: dict[str, Any]) -> LLMEngine:
@@ -91,13 +87,67 @@ def _tts(engine: str) -> TTSEngine:
     return make_engine(engine)
 
 
-def _sprite_source(persona: dict[str, Any]) -> str:
+def lipsync_for(persona: dict[str, Any]) -> tuple[LipSyncEngine, list[str]]:
+    """The persona's lip-sync engine, and warnings when it is not the one its avatar asks for.
+
+    An image / loop video avatar is animated by Wav2Lip when a checkpoint is configured and a GPU
+    is there (or WAV2LIP_ALLOW_CPU); otherwise the drawn character speaks and the clip records why.
+    A sprite avatar (or none) uses its sprite set, else the built-in drawn character.
+    """
     from aijesus.studio.models import Avatar
     from builder.avatars import sprite_folder
 
     avatar = Avatar.objects.filter(pk=persona.get("avatar_id")).first()
+    name, fmt = persona.get("name", "Studio"), media_format()
+    if avatar is not None and avatar.kind == Avatar.Kind.VIDEO:
+        engine = _video_lipsync(avatar, fmt)
+        if isinstance(engine, LipSyncEngine):
+            return engine, []
+        warning = f"lip-sync used the drawn character instead of avatar {avatar.name!r}: {engine}"
+        log.warning("%s", warning)
+        return _lipsync(name, fmt), [warning]
+    warnings = []
+    if settings.LIPSYNC_ENGINE == "wav2lip":
+        warnings.append("LIPSYNC_ENGINE=wav2lip needs an image or loop video avatar; the sprite one was used")
     folder = sprite_folder(avatar) if avatar else None
-    return str(folder) if folder else ""
+    return _lipsync(name, fmt, str(folder) if folder else ""), warnings
+
+
+def _video_lipsync(avatar: Any, fmt: MediaFormat) -> LipSyncEngine | str:
+    """The Wav2Lip engine for an image / video avatar, or the reason it cannot be used."""
+    if settings.LIPSYNC_ENGINE == "sprite":
+        return "LIPSYNC_ENGINE=sprite"
+    if not avatar.source:
+        return "the avatar has no image or video file"
+    if not settings.WAV2LIP_CHECKPOINT:
+        return "no Wav2Lip checkpoint configured (WAV2LIP_CHECKPOINT)"
+    box = avatar.settings.get("face_box") if isinstance(avatar.settings, dict) else None
+    if box is not None and not (
+        isinstance(box, list) and len(box) == 4 and all(isinstance(v, int | float) for v in box)
+    ):
+        return "face_box in the avatar settings must be [x1, y1, x2, y2] in the source's pixels"
+    source = Path(avatar.source.path)
+    stamp = source.stat().st_mtime_ns if source.exists() else 0
+    return _wav2lip(fmt, str(source), stamp, tuple(box) if box else None)
+
+
+@lru_cache(maxsize=4)
+def _wav2lip(fmt: MediaFormat, source: str, stamp: int, face_box: tuple[float, ...] | None) -> Any:
+    """Built once per avatar file and worker process; a failure is kept too (not retried per clip)."""
+    from builder.lipsync.wav2lip.factory import make_wav2lip
+
+    try:
+        return make_wav2lip(
+            fmt,
+            source=Path(source),
+            checkpoint=settings.WAV2LIP_CHECKPOINT,
+            face_box=face_box,
+            batch=settings.WAV2LIP_BATCH,
+            precision=settings.WAV2LIP_PRECISION,
+            allow_cpu=settings.WAV2LIP_ALLOW_CPU,
+        )
+    except LipSyncError as exc:
+        return str(exc)
 
 
 @lru_cache(maxsize=4)
@@ -112,7 +162,8 @@ def _lipsync(name: str, fmt: MediaFormat, source: str = "") -> LipSyncEngine:
 
 def warm_up() -> None:
     """Worker start: build the active persona's engines now, so the first clip starts fast
-    (the offline index, the voice library, the sprite set are loaded once per process)."""
+    (the offline index, the voice library, the sprite set or the Wav2Lip model and avatar are
+    loaded once per process)."""
     from aijesus.studio.models import Persona
     from builder.tts.base import VoiceSettings
 
@@ -125,3 +176,6 @@ def warm_up() -> None:
     if prepare:
         prepare()
     engines.tts.synthesize("Ready.", VoiceSettings(language=data.get("language", "en")))
+    warm = getattr(engines.lipsync, "warm_up", None)  # Wav2Lip: cuDNN kernels, device memory
+    if warm:
+        warm()

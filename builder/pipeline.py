@@ -44,6 +44,8 @@ class Engines:
     llm: LLMEngine
     tts: TTSEngine
     lipsync: LipSyncEngine
+    # Why an engine is not the one the persona asked for (e.g. Wav2Lip fell back): kept on the clip.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ def build_clip_media(
     out_dir.mkdir(parents=True)
     segments: list[SegmentReady] = []
     timings: dict[str, Any] = {"tts": [], "render_encode": []}
+    if engines.warnings:
+        timings["warnings"] = list(engines.warnings)
     cues: list[tuple[float, float, str]] = []
     thumbnail: list[np.ndarray] = []
     frame_cursor = 0
