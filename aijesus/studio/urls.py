@@ -18,4 +18,5 @@ urlpatterns = [
     path("stream/preview.jpg", media.stream_preview, name="stream-preview"),
     path("stream/<str:command>", queue.stream_command, name="stream-command"),
     path("personas/", include("aijesus.studio.urls_personas")),
+    path("avatars/", include("aijesus.studio.urls_avatars")),
 ]

@@ -1,0 +1,220 @@
+"""Avatar uploads checked before they are kept, and their previews.
+
+A sprite set is checked the way the builder will use it: unpacked by `builder.avatars` and loaded
+by `builder.avatar.folder`, so a set the dashboard accepts is one a clip build can draw. An image
+or loop video (for GPU lip-sync) is opened and its first frame decoded. Previews are PNGs drawn by
+the same scenes the builder animates, kept on disk next to the media they show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image, ImageDraw
+
+from aijesus.studio.models import Avatar
+from builder.avatar.builtin import DrawnScene
+from builder.avatar.canvas import Box
+from builder.avatar.folder import FolderScene, SpriteFolderError
+from builder.avatar.sprites import EyeState
+from builder.avatars import AvatarUploadError, sprite_folder
+from builder.lipsync.visemes import Viseme
+from builder.media import MediaFormat
+
+MB = 2**20
+# Per kind: the file types taken (by extension and by what the file really is) and the size cap.
+IMAGE_TYPES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+VIDEO_TYPES = {".mp4": "mp4", ".webm": "webm"}
+MAX_BYTES = {"zip": 50 * MB, "image": 10 * MB, "video": 100 * MB}
+MAX_SIDE = 4096
+MIN_SIDE = 64
+MAX_VIDEO_SECONDS = 120
+PREVIEW = MediaFormat(width=640, height=360)
+PREVIEW_KINDS = {Avatar.Kind.SPRITE: ("idle", "speaking"), Avatar.Kind.VIDEO: ("still",)}
+_SCENE_CODE = sorted((Path(__file__).parents[2] / "builder" / "avatar").glob("*.py"))
+
+
+class AvatarFileError(ValueError):
+    """The upload cannot be used; the message says why, for the moderator."""
+
+
+class FaceBoxError(AvatarFileError):
+    """The face box does not fit the picture."""
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    width: int
+    height: int
+
+
+def check_upload(kind: str, upload: UploadedFile) -> None:
+    """Cheap checks before anything is stored: the extension and the size for the kind."""
+    suffix = Path(upload.name or "").suffix.lower()
+    if kind == Avatar.Kind.SPRITE:
+        if suffix != ".zip":
+            raise AvatarFileError("A sprite set is a .zip of PNG files (see the folder layout below).")
+        family = "zip"
+    elif suffix in IMAGE_TYPES:
+        family = "image"
+    elif suffix in VIDEO_TYPES:
+        family = "video"
+    else:
+        raise AvatarFileError("An image or loop video avatar is a .png, .jpg, .mp4 or .webm file.")
+    if upload.size > MAX_BYTES[family]:
+        raise AvatarFileError(
+            f"That {family} is {upload.size / MB:.1f} MB; the limit is {MAX_BYTES[family] / MB:g} MB."
+        )
+
+
+def check_stored(avatar: Avatar) -> MediaInfo:
+    """Open the stored file as the builder will; raises AvatarFileError saying what is wrong."""
+    if avatar.kind == Avatar.Kind.SPRITE:
+        return _check_sprites(avatar)
+    path = Path(avatar.source.path)
+    info = _image_info(path) if path.suffix.lower() in IMAGE_TYPES else _video_info(path)
+    if min(info.width, info.height) < MIN_SIDE or max(info.width, info.height) > MAX_SIDE:
+        raise AvatarFileError(
+            f"The picture is {info.width}x{info.height}; each side must be {MIN_SIDE} to {MAX_SIDE} pixels."
+        )
+    return info
+
+
+def _check_sprites(avatar: Avatar) -> MediaInfo:
+    try:
+        folder = sprite_folder(avatar)
+        FolderScene(folder, PREVIEW, avatar.name)
+    except (AvatarUploadError, SpriteFolderError) as exc:
+        raise AvatarFileError(str(exc)) from None
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise AvatarFileError(f"A PNG in the set cannot be read: {exc}") from None
+    with Image.open(folder / "base.png") as base:
+        return MediaInfo(*base.size)
+
+
+def _image_info(path: Path) -> MediaInfo:
+    try:
+        with Image.open(path) as img:
+            img.verify()  # reads the whole file: a truncated upload fails here, not in a build
+            kind, size = img.format, img.size
+    except (OSError, SyntaxError, Image.DecompressionBombError):
+        raise AvatarFileError("The file is not a readable PNG or JPEG picture.") from None
+    if kind != IMAGE_TYPES[path.suffix.lower()]:
+        raise AvatarFileError(f"The file is a {kind} picture named {path.suffix}: rename or convert it.")
+    return MediaInfo(*size)
+
+
+def _video_info(path: Path) -> MediaInfo:
+    try:
+        with av.open(str(path)) as container:
+            if VIDEO_TYPES[path.suffix.lower()] not in container.format.name.split(","):
+                raise AvatarFileError(
+                    f"The file is not a {path.suffix} video ({container.format.long_name})."
+                )
+            if not container.streams.video:
+                raise AvatarFileError("The file has no video in it.")
+            stream = container.streams.video[0]
+            seconds = float(container.duration or 0) / av.time_base
+            if seconds > MAX_VIDEO_SECONDS:
+                raise AvatarFileError(
+                    f"The video lasts {seconds:.0f} s; a loop is at most {MAX_VIDEO_SECONDS} s."
+                )
+            next(container.decode(stream))  # a video whose first frame cannot be decoded is no use
+            return MediaInfo(stream.codec_context.width, stream.codec_context.height)
+    except (av.FFmpegError, StopIteration, UnicodeDecodeError):
+        raise AvatarFileError("The file is not a readable MP4 or WebM video.") from None
+
+
+def first_frame(avatar: Avatar) -> Image.Image:
+    """The picture of an image/video avatar (a video's first frame), as RGB."""
+    path = Path(avatar.source.path)
+    if path.suffix.lower() in IMAGE_TYPES:
+        with Image.open(path) as img:
+            return img.convert("RGB")
+    with av.open(str(path)) as container:
+        return next(container.decode(container.streams.video[0])).to_image().convert("RGB")
+
+
+def check_face_box(box: list[int], info: MediaInfo) -> None:
+    x1, y1, x2, y2 = box
+    if not (0 <= x1 < x2 <= info.width and 0 <= y1 < y2 <= info.height):
+        raise FaceBoxError(
+            f"The face box must lie inside the {info.width}x{info.height} picture, with x1 < x2 and y1 < y2."
+        )
+
+
+def media_info(avatar: Avatar) -> MediaInfo:
+    if avatar.kind == Avatar.Kind.SPRITE or not avatar.source:
+        return MediaInfo(PREVIEW.width, PREVIEW.height)
+    return MediaInfo(*first_frame(avatar).size)
+
+
+def forget_files(avatar: Avatar) -> None:
+    """Remove what a refused upload left: the stored file and any unpacked sprite folder."""
+    if avatar.source:
+        avatar.source.delete(save=False)
+    for folder in (Path(settings.MEDIA_ROOT) / "avatars").glob(f"{avatar.pk}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- previews
+
+
+def preview_png(avatar: Avatar, which: str) -> Path:
+    """The preview `which` (one of PREVIEW_KINDS[kind]) as a PNG file, drawn on first request."""
+    if which not in PREVIEW_KINDS[avatar.kind]:
+        raise KeyError(which)
+    path = Path(settings.MEDIA_ROOT) / "avatar-previews" / f"{avatar.pk}-{which}-{_preview_key(avatar)}.png"
+    if path.is_file():
+        return path
+    image = _sprite_frame(avatar, which) if avatar.kind == Avatar.Kind.SPRITE else _still(avatar)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f"{avatar.pk}-{which}-*.png"):
+        stale.unlink(missing_ok=True)
+    partial = path.with_suffix(".part")
+    partial.write_bytes(buffer.getvalue())
+    partial.replace(path)  # two requests drawing at once both leave a whole file
+    return path
+
+
+def _preview_key(avatar: Avatar) -> str:
+    """Changes whenever the picture would: the file, the name on the plate, the face box, the code."""
+    parts = [avatar.name, str(avatar.settings.get("face_box"))]
+    if avatar.source:
+        stat = Path(avatar.source.path).stat()
+        parts += [avatar.source.name, str(stat.st_size), str(stat.st_mtime_ns)]
+    parts += [f"{p.name}:{p.stat().st_mtime_ns}" for p in _SCENE_CODE]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
+def _sprite_frame(avatar: Avatar, which: str) -> Image.Image:
+    """One frame as the sprite lip-sync draws it: mouth at rest (idle) or open on "a" (speaking)."""
+    folder = sprite_folder(avatar)
+    scene = FolderScene(folder, PREVIEW, avatar.name) if folder else DrawnScene(PREVIEW, avatar.name)
+    mouth = Viseme.A if which == "speaking" else Viseme.REST
+    pixels = scene.render(Box(0, 0, PREVIEW.width, PREVIEW.height), 0, mouth, EyeState.OPEN)
+    return Image.fromarray(pixels)
+
+
+def _still(avatar: Avatar) -> Image.Image:
+    """The picture (or first frame) scaled down, with the manual face box outlined when set."""
+    image = first_frame(avatar)
+    scale = min(1.0, PREVIEW.width / image.width, PREVIEW.height / image.height)
+    box = avatar.settings.get("face_box")
+    if scale < 1:
+        image = image.resize(
+            (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+        )
+    if box:
+        outline = [round(v * scale) for v in box]
+        ImageDraw.Draw(image).rectangle(outline, outline=(224, 177, 74), width=3)
+    return image

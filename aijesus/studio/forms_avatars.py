@@ -1,0 +1,59 @@
+"""Forms for avatars: the upload, and the manual face box for GPU lip-sync."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from aijesus.studio.avatar_files import AvatarFileError, check_upload
+from aijesus.studio.models import Avatar
+
+_BOX_FIELDS = ("x1", "y1", "x2", "y2")
+
+
+class FaceBoxForm(forms.Form):
+    """Optional: all four corners or none. Checked against the picture's size by the view."""
+
+    x1 = forms.IntegerField(min_value=0, required=False)
+    y1 = forms.IntegerField(min_value=0, required=False)
+    x2 = forms.IntegerField(min_value=0, required=False)
+    y2 = forms.IntegerField(min_value=0, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        given = [data.get(name) for name in _BOX_FIELDS]
+        if any(v is not None for v in given) and any(v is None for v in given):
+            raise forms.ValidationError("Give all four face box values (x1, y1, x2, y2), or none.")
+        return data
+
+    @property
+    def box(self) -> list[int] | None:
+        values = [self.cleaned_data.get(name) for name in _BOX_FIELDS]
+        return None if values[0] is None else [int(v) for v in values]
+
+
+class AvatarUploadForm(FaceBoxForm):
+    name = forms.CharField(max_length=100)
+    kind = forms.ChoiceField(choices=Avatar.Kind.choices, initial=Avatar.Kind.SPRITE)
+    source = forms.FileField(label="File", allow_empty_file=False)
+
+    field_order = ["name", "kind", "source", *_BOX_FIELDS]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if Avatar.objects.filter(name__iexact=name).exists():
+            raise forms.ValidationError("Another avatar already has this name.")
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind, upload = data.get("kind"), data.get("source")
+        if kind and upload:
+            try:
+                check_upload(kind, upload)
+            except AvatarFileError as exc:
+                self.add_error("source", str(exc))
+        if kind == Avatar.Kind.SPRITE and self.box is not None:
+            self.add_error(None, "A face box is for image or video avatars; a sprite set has its own mouth.")
+        return data
