@@ -17,10 +17,6 @@ import pytest
 
 from tests.builder.worker import ROOT, celery_worker, test_database_url
 
-# Playwright's sync API runs an event loop in the test thread; the test's own ORM calls are
-# ordinary synchronous code all the same.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM_ARGS = [
     "--no-sandbox",  # root in CI
     "--disable-gpu",
@@ -99,7 +95,7 @@ def studio(transactional_db, redis_url, tmp_path, settings) -> Iterator[Studio]:
     settings.MEDIA_ROOT = media
     prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DATABASE_URL": test_database_url(),
         "REDIS_URL": redis_url,
         "CHANNELS_PREFIX": prefix,
@@ -142,8 +138,12 @@ def end_other_sessions(timeout: float = 10.0) -> None:
 
 
 @pytest.fixture
-def browser() -> Iterator[object]:
+def browser(monkeypatch) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in the test thread; the test's own ORM calls are
+    # ordinary synchronous code all the same. Only for this test process, never its children.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     executable = chromium_path()
     with sync_playwright() as playwright:
