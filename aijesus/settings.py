@@ -200,3 +200,30 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# --- Chat: `manage.py readchat` (see docs/chat.md). Live choices (mode, prefix, banned words, caps)
+# are edited on the dashboard's chat page; these are the machine-level ones.
+CHAT_REPLAY_FILE = env_str("CHAT_REPLAY_FILE")  # JSONL for CHAT_SOURCE=replay
+CHAT_REPLAY_SPEED = env_float("CHAT_REPLAY_SPEED", 1.0, minimum=0.0)  # 0: as fast as possible
+TWITCH_BOT_LOGIN = env_str("TWITCH_BOT_LOGIN")  # which connected account reads chat (default: latest)
+TWITCH_REDIRECT_URI = env_str("TWITCH_REDIRECT_URI")  # default: …/chat/twitch/callback on this host
+CHAT_BATCH_SIZE = env_int("CHAT_BATCH_SIZE", 1000, minimum=1, maximum=20_000)
+CHAT_BATCH_SECONDS = env_float("CHAT_BATCH_SECONDS", 0.1, minimum=0.005, maximum=5.0)
+CHAT_SUPPORT_WINDOW = env_int("CHAT_SUPPORT_WINDOW", 600, minimum=0)  # seconds support waits for a question
+CHAT_REPLY_INTERVAL = env_float("CHAT_REPLY_INTERVAL", 3.0, minimum=1.0)  # seconds between bot replies
+CHAT_WEIGHT_BASE = env_float("CHAT_WEIGHT_BASE", 1.0)
+CHAT_WEIGHT_BITS = env_float("CHAT_WEIGHT_BITS", 1.0, minimum=0.0)  # per 100 bits
+CHAT_WEIGHT_BITS_MAX = env_float("CHAT_WEIGHT_BITS_MAX", 10.0, minimum=0.0)
+CHAT_WEIGHT_SUBSCRIBER = env_float("CHAT_WEIGHT_SUBSCRIBER", 2.0, minimum=0.0)
+CHAT_WEIGHT_GIFT = env_float("CHAT_WEIGHT_GIFT", 1.0, minimum=0.0)  # per gifted sub
+CHAT_WEIGHT_VIP = env_float("CHAT_WEIGHT_VIP", 1.5, minimum=0.0)
+CHAT_WEIGHT_MODERATOR = env_float("CHAT_WEIGHT_MODERATOR", 1.0, minimum=0.0)
+CHAT_WEIGHT_REDEMPTION = env_float("CHAT_WEIGHT_REDEMPTION", 3.0, minimum=0.0)
+CHAT_WEIGHT_WAITING = env_float("CHAT_WEIGHT_WAITING", 0.2, minimum=0.0)  # per minute waiting
+CHAT_WEIGHT_DUPLICATE = env_float("CHAT_WEIGHT_DUPLICATE", 1.0, minimum=0.0)  # per duplicate merged in
+# Optional checks (switched on from the dashboard) against an OpenAI-compatible endpoint.
+CHAT_CHECK_BASE_URL = env_str("CHAT_CHECK_BASE_URL") or LLM_BASE_URL
+CHAT_CHECK_API_KEY = env_str("CHAT_CHECK_API_KEY") or LLM_API_KEY
+CHAT_MODERATION_MODEL = env_str("CHAT_MODERATION_MODEL", "omni-moderation-latest")
+CHAT_GUARDRAIL_MODEL = env_str("CHAT_GUARDRAIL_MODEL") or LLM_MODEL
+CHAT_CHECK_TIMEOUT = env_float("CHAT_CHECK_TIMEOUT", 5.0, minimum=0.1)

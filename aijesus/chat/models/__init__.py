@@ -1,0 +1,5 @@
+from aijesus.chat.models.account import TwitchAccount
+from aijesus.chat.models.settings import ChatSettings
+from aijesus.chat.models.support import SupportEvent
+
+__all__ = ["ChatSettings", "SupportEvent", "TwitchAccount"]
