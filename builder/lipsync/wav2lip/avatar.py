@@ -55,7 +55,8 @@ def prepare_avatar(
     Raises LipSyncError when the source cannot be read or holds no face.
     """
     source = Path(source)
-    frames, scale, offset = _fitted(_read_source(source, fps), width, height)
+    originals = _read_source(source, fps)
+    frames, scale, (ox, oy) = _fitted(originals, width, height)
     cache_dir = cache_dir or source.with_name(source.name + ".wav2lip")
     cache = cache_dir / f"{_key(source, width, height, fps, face_box)}.npz"
     if cache.is_file():
@@ -63,12 +64,13 @@ def prepare_avatar(
             if len(stored["boxes"]) == len(frames):
                 return PreparedAvatar(frames, stored["boxes"], stored["faces"], from_cache=True)
     if face_box is not None:
-        x1, y1, x2, y2 = (float(v) for v in face_box)
-        placed = np.array([[x1 * scale + offset[0], y1 * scale + offset[1],
-                            x2 * scale + offset[0], y2 * scale + offset[1]]])  # fmt: skip
-        boxes = clip_boxes(np.repeat(placed, len(frames), axis=0), height, width)
+        found = np.repeat(np.array([face_box], dtype=np.float64), len(frames), axis=0)
     else:
-        boxes = with_chin(smooth_boxes(detect_boxes(frames)), height, width)
+        # Detected in the source's own pixels: a face too small to find in a downscaled frame
+        # is still found there.
+        found = smooth_boxes(detect_boxes(originals))
+    placed = found * scale + np.array([ox, oy, ox, oy])
+    boxes = clip_boxes(placed, height, width) if face_box is not None else with_chin(placed, height, width)
     prepared = PreparedAvatar(frames, boxes, face_crops(frames, boxes))
     _store(cache, prepared)
     return prepared
