@@ -21,11 +21,12 @@ def machine() -> dict[str, Any]:
 
 def registry() -> list[tuple[str, Callable[[], dict[str, Any]], bool]]:
     """(name, run, needs the database)."""
-    from bench import clip, ingest, voice
+    from bench import chat_ingest, clip, ingest, voice
     from streamer import bench as stream
 
     return [
         ("question_submit", ingest.run, True),
+        ("chat_ingest", chat_ingest.run, True),
         ("answer_and_voice", voice.run, False),
         ("clip_build", clip.run, False),
         ("stream_cpu", stream.run, False),
