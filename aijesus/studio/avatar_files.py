@@ -26,6 +26,7 @@ from builder.avatar.folder import FolderScene, SpriteFolderError
 from builder.avatar.sprites import EyeState
 from builder.avatars import AvatarUploadError, sprite_folder
 from builder.lipsync.visemes import Viseme
+from builder.lipsync.wav2lip.avatar import MAX_LOOP_SECONDS
 from builder.media import MediaFormat
 
 MB = 2**20
@@ -35,7 +36,7 @@ VIDEO_TYPES = {".mp4": "mp4", ".webm": "webm"}
 MAX_BYTES = {"zip": 50 * MB, "image": 10 * MB, "video": 100 * MB}
 MAX_SIDE = 4096
 MIN_SIDE = 64
-MAX_VIDEO_SECONDS = 120
+MAX_VIDEO_SECONDS = MAX_LOOP_SECONDS  # the lip-sync keeps every frame of the loop in memory
 PREVIEW = MediaFormat(width=640, height=360)
 PREVIEW_KINDS = {Avatar.Kind.SPRITE: ("idle", "speaking"), Avatar.Kind.VIDEO: ("still",)}
 _SCENE_CODE = sorted((Path(__file__).parents[2] / "builder" / "avatar").glob("*.py"))

@@ -56,10 +56,10 @@ def sprite_zip(files=("base.png", "rest.png", "a.png"), folder="") -> bytes:
     return out.getvalue()
 
 
-def mp4(width=160, height=120, frames=10, container="mp4", codec="libx264") -> bytes:
+def mp4(width=160, height=120, frames=10, container="mp4", codec="libx264", rate=25) -> bytes:
     out = io.BytesIO()
     with av.open(out, "w", format=container) as muxer:
-        stream = muxer.add_stream(codec, rate=25)
+        stream = muxer.add_stream(codec, rate=rate)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for i in range(frames):
             pixels = np.full((height, width, 3), (i * 20, 100, 200), np.uint8)
@@ -171,6 +171,7 @@ def test_a_loop_video_is_kept_and_previewed_by_its_first_frame(mod_client, conta
         ("face.png", png((40, 40)), {}, "each side must be 64 to 4096 pixels"),
         ("loop.mp4", b"\x00\x00\x00\x18ftypmp42 not really", {}, "not a readable MP4 or WebM video"),
         ("loop.webm", mp4(), {}, "is not a .webm video"),
+        ("loop.mp4", mp4(frames=40, rate=1), {}, "a loop is at most 30 s"),
     ],
 )
 def test_a_bad_image_or_video_is_refused_clearly(mod_client, filename, content, extra, message):

@@ -27,7 +27,13 @@ log = logging.getLogger(__name__)
 
 def _list(request: HttpRequest, form: AvatarUploadForm, status: int = 200) -> HttpResponse:
     avatars = Avatar.objects.prefetch_related("persona_set")
-    context = {"avatars": avatars, "form": form, "limits": avatar_files.MAX_BYTES, "mb": avatar_files.MB}
+    context = {
+        "avatars": avatars,
+        "form": form,
+        "limits": avatar_files.MAX_BYTES,
+        "mb": avatar_files.MB,
+        "max_seconds": avatar_files.MAX_VIDEO_SECONDS,
+    }
     return render(request, "studio/avatars/list.html", context, status=status)
 
 
