@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from aijesus.studio.forms_personas import initial_for
 from aijesus.studio.models import Avatar, Persona, PersonaVersion
 
 pytestmark = pytest.mark.django_db
@@ -12,27 +13,9 @@ HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 
 
 def form_data(persona: Persona, **changes) -> dict:
-    """What the editor posts for `persona` as it is, with `changes` applied."""
-    llm, voice = persona.llm or {}, persona.voice or {}
-    data = {
-        "name": persona.name,
-        "system_prompt": persona.system_prompt,
-        "language": persona.language,
-        "llm_engine": llm.get("engine", "offline"),
-        "llm_model": llm.get("model", ""),
-        "temperature": llm.get("temperature", 0.7),
-        "max_tokens": llm.get("max_tokens", 220),
-        "voice_engine": voice.get("engine", "espeak"),
-        "voice_name": voice.get("voice", ""),
-        "speed": voice.get("speed", 1.0),
-        "pitch": voice.get("pitch", 1.0),
-        "avatar": persona.avatar_id or "",
-        "banned_words": persona.banned_words,
-        "note": "",
-        "based_on": persona.latest_version().number,
-    }
-    data.update(changes)
-    return data
+    """What a browser posts from the editor opened on `persona`, with `changes` typed in."""
+    shown = {key: "" if value is None else value for key, value in initial_for(persona).items()}
+    return {**shown, "note": "", **changes}
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ PersonaVersion (`created_by`); activation is logged with the user.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
@@ -174,9 +175,8 @@ def playground_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "studio/personas/playground.html", context)
 
 
-def _persona_data(pk: int) -> dict:
-    persona = get_object_or_404(Persona, pk=pk)
-    return persona.snapshot()
+def _persona_data(pk: int) -> dict[str, Any]:
+    return get_object_or_404(Persona, pk=pk).snapshot()
 
 
 @require_POST
