@@ -21,7 +21,7 @@ def machine() -> dict[str, Any]:
 
 def registry() -> list[tuple[str, Callable[[], dict[str, Any]], bool]]:
     """(name, run, needs the database)."""
-    from bench import chat_ingest, clip, ingest, voice
+    from bench import chat_ingest, clip, ingest, lipsync, voice
     from streamer import bench as stream
 
     return [
@@ -29,6 +29,7 @@ def registry() -> list[tuple[str, Callable[[], dict[str, Any]], bool]]:
         ("chat_ingest", chat_ingest.run, True),
         ("answer_and_voice", voice.run, False),
         ("clip_build", clip.run, False),
+        ("lipsync", lipsync.run, False),
         ("stream_cpu", stream.run, False),
     ]
 

@@ -86,9 +86,26 @@ class Wav2LipLipSync(LipSyncEngine):
             edges.append(min(n, edges[-1] + self.batch))
         return list(pairwise(edges))
 
+    def buckets(self) -> list[int]:
+        """The batch sizes the generator ever sees: first batch, powers of two, full batch."""
+        sizes = {self.first_batch, self.batch}
+        size = 16
+        while size < self.batch:
+            sizes.add(size)
+            size *= 2
+        return sorted(s for s in sizes if s >= self.first_batch)
+
     @torch.inference_mode()
     def _compose(self, mel: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
-        generated = self.generator(mel, self.on_device.inputs(idx, self.generator.dtype))
+        faces = self.on_device.inputs(idx, self.generator.dtype)
+        # A sentence's last batch has any size; padded up to a bucket, the generator sees only a
+        # few shapes, so cuDNN's kernel search (benchmark mode) runs at warm-up, not mid-clip.
+        n = idx.numel()
+        size = next(s for s in self.buckets() if s >= n)
+        if size > n:
+            mel = torch.cat((mel, mel[-1:].expand(size - n, -1, -1, -1)))
+            faces = torch.cat((faces, faces[-1:].expand(size - n, -1, -1, -1)))
+        generated = self.generator(mel, faces)[:n]
         return self.on_device.paste(generated, idx)
 
     def _overlapped(
@@ -122,7 +139,13 @@ class Wav2LipLipSync(LipSyncEngine):
         return host
 
     def warm_up(self) -> None:
-        """Run the first-batch and full-batch shapes once (cuDNN picks kernels, memory is cached)."""
+        """Worker start: the generator at every batch shape (cuDNN picks its kernels), then one
+        render through paste and pinned copies (device and pinned host memory get cached)."""
+        if self.device.type == "cuda":
+            for size in self.buckets():
+                mel = torch.zeros(size, 1, 80, 16, device=self.device)
+                self.generator(mel, torch.zeros(size, 6, 96, 96, device=self.device))
+            torch.cuda.synchronize(self.device)
         n = self.first_batch + (self.batch if self.device.type == "cuda" else 0)
         silence = Speech(np.zeros(int(n / self.fmt.fps * 16_000) + 1, dtype=np.int16), 16_000)
         for _ in self.render_batches(silence, 0, n):

@@ -53,6 +53,21 @@ def test_empty_speech_renders_nothing_and_batches_split_as_asked(engine):
     assert engine._spans(11) == [(0, 4), (4, 8), (8, 11)]  # first batch min(8, batch), then batch
     engine.first_batch = 2
     assert engine._spans(7) == [(0, 2), (2, 6), (6, 7)]
+    engine.first_batch, engine.batch = 8, 128
+    assert engine.buckets() == [8, 16, 32, 64, 128]  # the only shapes the generator sees
+
+
+def test_a_partial_batch_is_padded_to_a_bucket_and_gives_the_same_frames(engine, monkeypatch):
+    speech = noise_speech(0.28, seed=2)  # 7 frames: batches of 4 and 3, the 3 padded to 4
+    seen = []
+    original = engine.generator.model.forward
+    monkeypatch.setattr(engine.generator.model, "forward", lambda m, f: seen.append(len(m)) or original(m, f))
+    padded = list(engine.render(speech))
+    assert seen == [4, 4]
+    engine.batch = engine.first_batch = 1
+    single = list(engine.render(speech))
+    assert len(padded) == len(single) == 7
+    assert all(np.abs(a.astype(int) - b.astype(int)).max() <= 1 for a, b in zip(padded, single, strict=True))
 
 
 def test_warm_up_runs_the_generator_once(engine, monkeypatch):
