@@ -257,3 +257,20 @@ def test_a_viewer_account_cannot_change_personas(client, viewer_account, persona
     edit = client.post(reverse("persona-edit", args=[persona.pk]), form_data(persona, system_prompt="no"))
     assert edit.status_code == 403
     assert Persona.objects.active() == persona and persona.versions.count() == 1
+
+
+def test_activation_and_rollback_are_in_the_moderator_log(client, moderator, persona):
+    from aijesus.studio.models import ModeratorAction, Persona
+
+    other = Persona.objects.create(name="Paul", system_prompt="You are Paul.")
+    other.save_version(by=moderator)
+    other.system_prompt = "You are the apostle Paul."
+    other.save()
+    other.save_version(by=moderator)
+    client.force_login(moderator)
+    client.post(f"/personas/{other.pk}/activate")
+    client.post(f"/personas/{other.pk}/versions/1/rollback")
+    details = list(
+        ModeratorAction.objects.filter(kind="persona").order_by("at").values_list("detail", flat=True)
+    )
+    assert details == [f"activated Paul (#{other.pk})", f"rolled Paul (#{other.pk}) back to v1, saved as v3"]

@@ -20,6 +20,9 @@ class ModeratorAction(models.Model):
         REAIR = "reair", "Re-aired a clip"
         DELETE = "delete", "Deleted a clip"
         STREAM = "stream", "Stream command"
+        PERSONA = "persona", "Changed a persona"
+        AVATAR = "avatar", "Changed an avatar"
+        CHAT = "chat", "Changed the chat settings"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aijesus.studio import avatar_files
 from aijesus.studio.avatar_files import AvatarFileError, FaceBoxError
 from aijesus.studio.forms_avatars import AvatarUploadForm, FaceBoxForm
-from aijesus.studio.models import Avatar, Persona
+from aijesus.studio.models import Avatar, ModeratorAction, Persona
 from aijesus.studio.views.access import moderator_required
 from aijesus.studio.views.media import media_path, serve
 from builder.avatars import AvatarUploadError
@@ -67,6 +67,9 @@ def avatar_list(request: HttpRequest) -> HttpResponse:
     log.info(
         "avatar %r (#%s, %s, %s) uploaded by %s", avatar.name, avatar.pk, avatar.kind, avatar.source.name, who
     )
+    ModeratorAction.record(
+        "avatar", by=request.user, detail=f"uploaded {avatar.name} (#{avatar.pk}, {avatar.kind})"
+    )
     messages.success(request, f"Uploaded {avatar.name} ({info.width}x{info.height}).")
     return redirect("avatar-detail", pk=avatar.pk)
 
@@ -113,6 +116,9 @@ def face_box(request: HttpRequest, pk: int) -> HttpResponse:
     avatar.save(update_fields=["settings"])
     log.info(
         "avatar %r (#%s) face box set to %s by %s", avatar.name, avatar.pk, box, request.user.get_username()
+    )
+    ModeratorAction.record(
+        "avatar", by=request.user, detail=f"face box of {avatar.name} (#{avatar.pk}): {box}"
     )
     messages.success(
         request, "Face box saved." if box else "Face box cleared: it will be found automatically."

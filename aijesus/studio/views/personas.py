@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aijesus.studio import playground
 from aijesus.studio.broadcast import broadcast_on_commit
 from aijesus.studio.forms_personas import SPEED_RANGES, PersonaForm
-from aijesus.studio.models import Avatar, Persona, PersonaVersion
+from aijesus.studio.models import Avatar, ModeratorAction, Persona, PersonaVersion
 from aijesus.studio.persona_diff import diff_against_previous, version_diff
 from aijesus.studio.views.access import moderator_required
 from aijesus.studio.views.media import serve
@@ -110,6 +110,7 @@ def persona_activate(request: HttpRequest, pk: int) -> HttpResponse:
     persona.activate()
     broadcast_on_commit("persona")
     log.info("persona %r (#%s) activated by %s", persona.name, persona.pk, request.user.get_username())
+    ModeratorAction.record("persona", by=request.user, detail=f"activated {persona.name} (#{persona.pk})")
     messages.success(request, f"{persona.name} is now the active persona: new answers use it.")
     return redirect("persona-edit", pk=pk) if request.POST.get("next") == "edit" else redirect("personas")
 
@@ -163,6 +164,8 @@ def version_rollback(request: HttpRequest, pk: int, number: int) -> HttpResponse
         return redirect("persona-version", pk=pk, number=number)
     if version.persona.is_active:
         broadcast_on_commit("persona")
+    detail = f"rolled {version.persona.name} (#{pk}) back to v{number}, saved as v{restored.number}"
+    ModeratorAction.record("persona", by=request.user, detail=detail)
     messages.success(request, f"Rolled back to v{number}: saved as v{restored.number}.")
     return redirect("persona-edit", pk=pk)
 
