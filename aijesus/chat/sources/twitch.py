@@ -1,0 +1,294 @@
+"""Live Twitch chat over EventSub websockets, through twitchio 3.
+
+What it subscribes to: ``channel.chat.message`` as the bot account (needs ``user:read:chat``);
+and, when the channel owner's own account is connected too (or is the bot), the support events
+that feed priority — ``channel.subscribe``, ``channel.subscription.message``,
+``channel.subscription.gift`` and ``channel.channel_points_custom_reward_redemption.add``.
+Bits come with the chat message itself (its ``cheer`` field), so ``channel.cheer`` would count
+them twice and is not used.
+
+Staying up: twitchio honours ``session_reconnect`` (it moves to the new URL and keeps the
+subscriptions) and reconnects a dropped socket (then subscribes again). A watchdog here
+subscribes from scratch if twitchio gave a socket up altogether, and the whole client is started
+again with backoff if logging in fails. A payload we cannot read is logged and skipped.
+
+Tokens: loaded from and saved to a ``TokenStore`` (the database, sealed) instead of twitchio's
+JSON file; refreshed tokens are saved as soon as twitchio refreshes them. No log line here prints
+a token: twitchio's own exceptions for token failures contain them, so only their type is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import twitchio
+from twitchio import eventsub
+from twitchio.exceptions import HTTPException, InvalidTokenException
+
+from aijesus.chat.message import ChatMessage, Support
+from aijesus.chat.replies import Replier
+from aijesus.chat.sources.base import ChatSource, Sink
+
+log = logging.getLogger(__name__)
+
+
+class _NoAdapterAdvice(logging.Filter):
+    """twitchio advises installing a web adapter on every client; we run without one on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "StarletteAdapter" not in record.getMessage()
+
+
+logging.getLogger("twitchio.client").addFilter(_NoAdapterAdvice())
+
+# What the "Connect Twitch" page asks for. The chat scopes are for the bot account; the others let
+# a channel owner's own connection feed subs, gifts and redemptions into priority.
+CHAT_SCOPES = ["user:read:chat", "user:write:chat", "user:bot"]
+CHANNEL_SCOPES = ["channel:bot", "channel:read:subscriptions", "channel:read:redemptions", "bits:read"]
+WATCHDOG_SECONDS = 15.0
+RESTART_BACKOFF = (2.0, 5.0, 15.0, 30.0, 60.0)
+_HIGHLIGHTED = "channel_points_highlighted"
+
+
+class TokenStore(Protocol):
+    def load(self) -> list[tuple[str, str, str]]:
+        """(user id, access token, refresh token) of every connected account."""
+
+    def save(self, user_id: str, access: str, refresh: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class TwitchConfig:
+    client_id: str
+    client_secret: str
+    channel: str  # the channel's login name
+    bot_id: str  # the connected account that reads (and answers in) chat
+
+
+class TwitchSource(ChatSource):
+    name = "twitch"
+
+    def __init__(
+        self,
+        config: TwitchConfig,
+        tokens: TokenStore,
+        *,
+        replier: Replier | None = None,
+        on_ready: Callable[[str], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.tokens = tokens
+        self.replier = replier
+        self.on_ready = on_ready  # called with the channel's user id once subscribed
+        self.client: StudioClient | None = None
+
+    def run(self, sink: Sink, stop: threading.Event) -> None:
+        sink.ignore_viewers(frozenset({self.config.bot_id}))
+        asyncio.run(self._main(sink, stop))
+
+    async def _main(self, sink: Sink, stop: threading.Event) -> None:
+        failures = 0
+        while not stop.is_set():
+            client = StudioClient(self, sink)
+            self.client = client
+            watcher = asyncio.create_task(_close_when(stop, client))
+            try:
+                async with client:
+                    await client.start(with_adapter=False)
+                failures = 0
+            except Exception as exc:  # noqa: BLE001 - the reader must outlive Twitch's bad days
+                failures += 1
+                log.warning("Twitch client stopped (%s); starting again", _safe(exc))
+            finally:
+                watcher.cancel()
+            if not stop.is_set():
+                delay = RESTART_BACKOFF[min(failures, len(RESTART_BACKOFF) - 1)]
+                await asyncio.to_thread(stop.wait, delay)
+
+
+async def _close_when(stop: threading.Event, client: twitchio.Client) -> None:
+    await asyncio.to_thread(stop.wait)
+    await client.close()
+
+
+def _safe(exc: BaseException) -> str:
+    """An exception as a log can show it: HTTP errors from twitchio carry secret query strings."""
+    if isinstance(exc, HTTPException):
+        return f"HTTP {exc.status}"
+    if isinstance(exc, InvalidTokenException):
+        return "a token was refused"
+    return type(exc).__name__
+
+
+class StudioClient(twitchio.Client):
+    def __init__(self, source: TwitchSource, sink: Sink) -> None:
+        config = source.config
+        super().__init__(
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            bot_id=config.bot_id,
+            fetch_client_user=False,
+        )
+        self.source = source
+        self.sink = sink
+        self.channel_id: str | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- tokens: the database instead of .tio.tokens.json
+    async def load_tokens(self, path: str | None = None) -> None:
+        stored = await asyncio.to_thread(self.source.tokens.load)
+        for user_id, access, refresh in stored:
+            try:
+                await self.add_token(access, refresh)
+            except (InvalidTokenException, HTTPException) as exc:
+                log.warning("Twitch account %s could not be used (%s): connect it again", user_id, _safe(exc))
+        if self.bot_id not in self.tokens:
+            log.error("the bot account's token is not usable: connect Twitch again on the chat page")
+
+    async def save_tokens(self, path: str | None = None) -> None:
+        for data in list(self.tokens.values()):
+            await asyncio.to_thread(self.source.tokens.save, data["user_id"], data["token"], data["refresh"])
+
+    async def event_token_refreshed(self, payload: Any) -> None:
+        await asyncio.to_thread(
+            self.source.tokens.save, payload.user_id, payload.token, payload.refresh_token
+        )
+        log.info("Twitch token of account %s refreshed and saved", payload.user_id)
+
+    # -- start-up
+    async def setup_hook(self) -> None:
+        users = await self.fetch_users(logins=[self.source.config.channel])
+        if not users:
+            raise RuntimeError(f"Twitch channel {self.source.config.channel!r} does not exist")
+        self.channel_id = users[0].id
+        await self.subscribe_all()
+        self._spawn(self._watchdog())
+        if self.source.replier is not None:
+            self._spawn(self._send_replies())
+        if self.source.on_ready is not None:
+            self.source.on_ready(self.channel_id)
+
+    async def subscribe_all(self) -> None:
+        bot, channel = self.bot_id, self.channel_id
+        assert bot and channel
+        await self.subscribe_websocket(
+            eventsub.ChatMessageSubscription(broadcaster_user_id=channel, user_id=bot), token_for=bot
+        )
+        log.info("reading chat of %s as account %s", self.source.config.channel, bot)
+        if channel not in self.tokens:
+            log.info("the channel owner's account is not connected: subs, gifts and redemptions not read")
+            return
+        for payload in (
+            eventsub.ChannelSubscribeSubscription(broadcaster_user_id=channel),
+            eventsub.ChannelSubscribeMessageSubscription(broadcaster_user_id=channel),
+            eventsub.ChannelSubscriptionGiftSubscription(broadcaster_user_id=channel),
+            eventsub.ChannelPointsRedeemAddSubscription(broadcaster_user_id=channel),
+        ):
+            try:
+                await self.subscribe_websocket(payload, token_for=channel)
+            except HTTPException as exc:  # most often a scope the owner did not grant
+                log.warning("cannot subscribe to %s (%s)", payload.type, _safe(exc))
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _watchdog(self) -> None:
+        """twitchio reconnects on its own; if it ever gives up on the socket, start over."""
+        while True:
+            await asyncio.sleep(WATCHDOG_SECONDS)
+            if self._websockets.get(self.bot_id or ""):
+                continue
+            log.warning("no EventSub connection left; subscribing again")
+            try:
+                await self.subscribe_all()
+            except Exception as exc:  # noqa: BLE001 - try again at the next round
+                log.warning("subscribing again failed (%s)", _safe(exc))
+
+    async def close(self, **options: Any) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await super().close(**options)
+
+    # -- events
+    async def event_message(self, payload: Any) -> None:
+        try:
+            message = chat_message(payload)
+        except Exception:
+            log.warning("unreadable chat message skipped", exc_info=True)
+            return
+        self.sink.submit(message)
+
+    async def event_subscription(self, payload: Any) -> None:
+        if payload.gift:  # the gifter is credited by the gift event; a gifted sub cost its holder nothing
+            return
+        self._support(payload.user, "sub", int(payload.tier) // 1000)
+
+    async def event_subscription_message(self, payload: Any) -> None:
+        self._support(payload.user, "resub", int(payload.tier) // 1000)
+
+    async def event_subscription_gift(self, payload: Any) -> None:
+        if payload.user is not None and not payload.anonymous:
+            self._support(payload.user, "gift", payload.total)
+
+    async def event_custom_redemption_add(self, payload: Any) -> None:
+        # Text typed into a reward also arrives as a chat message (carrying the reward's id), which
+        # becomes the question; only rewards without text are credit for a later question.
+        if not (payload.user_input or "").strip():
+            self._support(payload.user, "redemption", 1, payload.reward.title)
+
+    def _support(self, user: Any, kind: str, amount: float, detail: str = "") -> None:
+        try:
+            event = Support(
+                viewer_id=str(user.id),
+                viewer_name=str(user.display_name or user.name or user.id),
+                kind=kind,  # type: ignore[arg-type]
+                amount=float(amount),
+                detail=detail or "",
+                channel=self.source.config.channel,
+            )
+        except Exception:
+            log.warning("unreadable %s event skipped", kind, exc_info=True)
+            return
+        self.sink.submit(event)
+
+    # -- replies
+    async def _send_replies(self) -> None:
+        replier = self.source.replier
+        assert replier is not None and self.channel_id
+        channel = self.create_partialuser(self.channel_id)
+        while True:
+            text = replier.take()
+            if text is None:
+                await asyncio.sleep(0.25)
+                continue
+            try:
+                await channel.send_message(sender=self.bot_id or "", message=text, token_for=self.bot_id)
+            except Exception as exc:  # noqa: BLE001 - a reply is a courtesy, never worth a crash
+                log.warning("chat reply not sent (%s)", _safe(exc))
+
+
+def chat_message(payload: Any) -> ChatMessage:
+    """A twitchio ``ChatMessage`` as the ingest's plain message."""
+    chatter = payload.chatter
+    reward = ""
+    if payload.channel_points_id:
+        reward = "channel points"
+    elif payload.type == _HIGHLIGHTED:
+        reward = "Highlight my message"
+    return ChatMessage(
+        viewer_id=str(chatter.id),
+        viewer_name=str(chatter.display_name or chatter.name or chatter.id),
+        text=str(payload.text),
+        badges=frozenset(str(b.set_id) for b in payload.badges),
+        bits=payload.cheer.bits if payload.cheer is not None else 0,
+        message_id=str(payload.id or ""),
+        reward=reward,
+        channel=str(payload.broadcaster.name or ""),
+    )
