@@ -196,3 +196,31 @@ def test_the_on_air_card_shows_the_running_stream(studio, browser, moderator_log
         except subprocess.TimeoutExpired:
             streamer.kill()
             streamer.wait()
+
+
+def test_a_persona_edit_becomes_a_version_and_the_playground_speaks(studio, browser, moderator_login):
+    from aijesus.studio.models import Persona
+
+    persona = Persona.objects.active()
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    log_in(page, studio)
+    page.goto(f"{studio.url}/personas/{persona.pk}/")
+    page.fill("textarea[name=system_prompt]", persona.system_prompt + "\nAlways end with a blessing.")
+    page.fill("input[name=note]", "ends with a blessing")
+    page.click("button[type=submit]:has-text('Save new version')")
+    page.locator("text=ends with a blessing").first.wait_for()
+    assert persona.versions.count() == 2
+    assert "Always end with a blessing." in persona.latest_version().data["system_prompt"]
+
+    page.goto(f"{studio.url}/personas/{persona.pk}/playground")
+    page.fill("textarea[name=question]", "What is forgiveness?")
+    page.click("#ask button[type=submit]")
+    page.locator("#answer").wait_for(timeout=30_000)
+    assert "forgive" in page.inner_text("#answer").lower()
+    page.wait_for_function(
+        "() => { const a = document.getElementById('audio'); return a.src && a.readyState >= 2; }",
+        timeout=30_000,
+    )
+    page.evaluate("() => { const a = document.getElementById('audio'); a.muted = true; return a.play(); }")
+    page.wait_for_function("() => document.getElementById('audio').currentTime > 0.5", timeout=20_000)
+    assert not Question.objects.exists() and not Clip.objects.exists()  # nothing aired or queued
