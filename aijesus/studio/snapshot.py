@@ -68,6 +68,14 @@ def stream_state() -> dict[str, Any] | None:
         return None
 
 
+def chat_mode() -> str:
+    """hold | auto, as the chat reader applies it (the row exists once someone saved settings)."""
+    from aijesus.chat.models import ChatSettings
+
+    mode = ChatSettings.objects.filter(pk=ChatSettings.SINGLETON).values_list("mode", flat=True).first()
+    return mode or ChatSettings.Mode.HOLD
+
+
 def studio_snapshot() -> dict[str, Any]:
     clips = Clip.objects.prefetch_related("segments")
     base = Question.objects.select_related("moderated_by").prefetch_related(Prefetch("clips", queryset=clips))
@@ -79,6 +87,7 @@ def studio_snapshot() -> dict[str, Any]:
     return {
         "type": "snapshot",
         "persona": active.name if active else None,
+        "mode": chat_mode(),
         "counts": {status: counts.get(status, 0) for status in Question.Status.values},
         "pending": [question_json(q) for q in pending[:PENDING_LIMIT]],
         "in_progress": [question_json(q) for q in working[:PENDING_LIMIT]],

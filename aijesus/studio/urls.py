@@ -15,6 +15,7 @@ urlpatterns = [
     path("clips/<int:pk>/delete", library.delete, name="clip-delete"),
     path("clips/<int:pk>/<str:kind>", media.clip_file, name="clip-file"),
     path("latency/", latency.latency, name="latency"),
+    path("mode", queue.set_mode, name="chat-mode"),
     path("stream/preview.jpg", media.stream_preview, name="stream-preview"),
     path("stream/<str:command>", queue.stream_command, name="stream-command"),
     path("personas/", include("aijesus.studio.urls_personas")),

@@ -246,7 +246,9 @@
   function render(snapshot) {
     lastSnapshot = snapshot;
     document.getElementById("persona").textContent = snapshot.persona || "none active";
-    document.getElementById("mode").textContent = snapshot.mode ? "mode: " + snapshot.mode : "";
+    document.querySelectorAll("[data-mode]").forEach((chip) => {
+      chip.setAttribute("aria-pressed", String(chip.dataset.mode === snapshot.mode));
+    });
     const counts = Object.entries(snapshot.counts)
       .filter(([, n]) => n > 0)
       .map(([status, n]) => status + " " + n);
@@ -302,6 +304,15 @@
       filter = chip.dataset.filter;
       document.querySelectorAll("[data-filter]").forEach((c) => c.setAttribute("aria-pressed", String(c === chip)));
       if (lastSnapshot) render(lastSnapshot);
+    });
+  });
+
+  document.querySelectorAll("[data-mode]").forEach((chip) => {
+    chip.addEventListener("click", () => {
+      if (chip.getAttribute("aria-pressed") === "true") return;
+      const auto = chip.dataset.mode === "auto";
+      if (auto && !window.confirm("Approve every chat question that passes the prescreen, without a moderator?")) return;
+      post("/mode", { mode: chip.dataset.mode }, auto ? "Auto-approve is on" : "Holding questions for approval");
     });
   });
 

@@ -224,3 +224,19 @@ def test_a_persona_edit_becomes_a_version_and_the_playground_speaks(studio, brow
     page.evaluate("() => { const a = document.getElementById('audio'); a.muted = true; return a.play(); }")
     page.wait_for_function("() => document.getElementById('audio').currentTime > 0.5", timeout=20_000)
     assert not Question.objects.exists() and not Clip.objects.exists()  # nothing aired or queued
+
+
+def test_the_mode_switch_asks_before_auto_approving(studio, browser, moderator_login):
+    from aijesus.chat.models import ChatSettings
+
+    page = browser.new_page()
+    log_in(page, studio)
+    auto = page.locator("button[data-mode=auto]")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    auto.click()
+    page.wait_for_timeout(300)
+    assert auto.get_attribute("aria-pressed") == "false" and ChatSettings.load().mode == "hold"
+    page.once("dialog", lambda dialog: dialog.accept())
+    auto.click()
+    page.locator("button[data-mode=auto][aria-pressed=true]").wait_for()
+    assert ChatSettings.load().mode == "auto"

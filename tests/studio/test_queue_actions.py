@@ -136,3 +136,24 @@ def test_stream_commands_are_recorded(client, moderator, redis_url):
     assert client.post("/stream/pause").status_code == 200
     action = ModeratorAction.objects.get()
     assert (action.kind, action.detail, action.user) == ("stream", "pause", moderator)
+
+
+def test_the_mode_switch_is_recorded_and_reaches_the_snapshot(client, moderator):
+    from aijesus.chat.models import ChatSettings
+    from aijesus.studio.snapshot import studio_snapshot
+
+    assert studio_snapshot()["mode"] == "hold"
+    client.force_login(moderator)
+    assert client.post("/mode", {"mode": "auto"}).json() == {"ok": True, "mode": "auto"}
+    row = ChatSettings.load()
+    assert (row.mode, row.updated_by) == ("auto", moderator)
+    assert studio_snapshot()["mode"] == "auto"
+    assert ModeratorAction.objects.get(kind="chat").detail == "mode auto"
+    assert client.post("/mode", {"mode": "yolo"}).status_code == 400
+    assert ChatSettings.load().mode == "auto"
+
+
+def test_the_mode_switch_needs_a_csrf_token(moderator):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(moderator)
+    assert client.post("/mode", {"mode": "auto"}).status_code == 403

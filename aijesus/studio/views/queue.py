@@ -9,10 +9,13 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from aijesus.studio.broadcast import broadcast_on_commit
 from aijesus.studio.models import Clip, IllegalTransition, ModeratorAction, Question, StaleState
 from aijesus.studio.services import (
     SubmissionError,
@@ -118,6 +121,25 @@ def cancel(request: HttpRequest, pk: int) -> JsonResponse:
     except CONFLICTS as exc:
         return conflict(exc)
     return JsonResponse({"ok": True, "status": clip.status})
+
+
+@require_POST
+@moderator_required
+def set_mode(request: HttpRequest) -> JsonResponse:
+    """Hold every chat question for a moderator, or auto-approve what passes the prescreen."""
+    from aijesus.chat.models import ChatSettings
+
+    mode = request.POST.get("mode", "")
+    if mode not in ChatSettings.Mode.values:
+        return bad_request(f"mode must be one of {', '.join(ChatSettings.Mode.values)}")
+    with transaction.atomic():
+        row = ChatSettings.load()
+        row.mode, row.updated_by, row.updated_at = mode, request.user, timezone.now()
+        row.save(update_fields=["mode", "updated_by", "updated_at"])
+        ModeratorAction.record("chat", by=request.user, detail=f"mode {mode}")
+        broadcast_on_commit("queue")
+    log.info("%s set the chat mode to %s", request.user, mode)
+    return JsonResponse({"ok": True, "mode": mode})
 
 
 @require_POST
