@@ -138,7 +138,7 @@ class Ingestor:
                 if self._stopping.is_set() and self._queue.empty():
                     break
         finally:
-            self.report(force=True)
+            self.report()
             connection.close()
 
     def _collect(self) -> list[ChatEvent | None]:

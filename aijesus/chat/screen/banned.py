@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from aijesus.chat.screen.text import fold
 
@@ -84,7 +85,10 @@ class BannedWords:
         for chunk in chunks:
             if self._chunk_banned(chunk):
                 return _EDGE.sub("", chunk) or chunk
-        # Letters spaced apart ("s h i t", "sh it", "s. h. i. t."): join runs of short chunks.
+        # A word split in two ("gro bnik"), then letters spaced apart ("s h i t", "s. h. i. t.").
+        for first, second in pairwise(chunks):
+            if self._joined_banned(self._key(first) + self._key(second)):
+                return f"{first} {second}"
         start, count = 0, len(chunks)
         while start < count:
             if len(chunks[start]) > SPACED:
