@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from aijesus.chat.process import chat_command
 from aijesus.localredis import ensure_redis
 
 
@@ -48,6 +49,12 @@ class Command(BaseCommand):
             " `python manage.py changepassword moderator`). Ctrl-C stops everything."
         )
         procfile = settings.BASE_DIR / "Procfile"
+        chat = chat_command()
+        if chat:  # the reader runs only when there is chat to read (see aijesus/chat/process.py)
+            generated = settings.DATA_DIR / "Procfile"
+            generated.write_text(procfile.read_text().rstrip("\n") + f"\nchat: {chat}\n")
+            procfile = generated
+            self.stdout.write(f"Chat reader: {chat}")
         argv = [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(settings.BASE_DIR)]
         runner = subprocess.Popen(argv, env=env)
         # honcho stops every process on SIGINT/SIGTERM and exits when any of them stops. Pass our
