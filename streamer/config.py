@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from builder.lipsync.base import LipSyncError
 from builder.media import MediaFormat
 from streamer.outputs import Outputs
 from streamer.sources import IdleSource
@@ -43,14 +44,33 @@ def stream_outputs(mode: str | None = None, rtmp_url: str | None = None) -> Outp
 
 
 def idle_source(fmt: MediaFormat) -> IdleSource:
-    """The active persona's character, listening. Drawn once, then read from the sprite cache
-    (shared with the builder); if it cannot be had the idle loop is a still backdrop."""
+    """The active persona's character, listening: the same look its answers have (an uploaded
+    sprite set, the image / loop video Wav2Lip animates, or the drawn character), from the same
+    engine the builder picks. If it cannot be had the idle loop is a still backdrop."""
     from aijesus.studio.models import Persona
+    from builder.engines import lipsync_for, media_format, with_defaults
+
+    persona = Persona.objects.active()
+    data = with_defaults(persona.snapshot()) if persona else {"name": "Studio"}
+    built = media_format()
+    if (fmt.width, fmt.height, fmt.fps) != (built.width, built.height, built.fps):
+        # The stream was started at another size than the clips are built at (a CLI override):
+        # draw the character at the stream's size; the clips will not match it anyway.
+        return _drawn(data.get("name", "Studio"), fmt)
+    try:
+        engine, warnings = lipsync_for(data)
+    except (OSError, ValueError, LipSyncError) as exc:
+        log.error("cannot load the idle character (%s); idling on a still backdrop", exc)
+        return IdleSource(fmt, None)
+    for warning in warnings:
+        log.warning("%s", warning)
+    return IdleSource(fmt, engine)
+
+
+def _drawn(name: str, fmt: MediaFormat) -> IdleSource:
     from builder.avatar.loader import load_sprite_avatar
     from builder.lipsync.sprite import SpriteLipSync
 
-    persona = Persona.objects.active()
-    name = persona.name if persona else "Studio"
     try:
         avatar = load_sprite_avatar(name, Path(settings.MEDIA_ROOT) / "avatar-cache", fmt)
     except (OSError, ValueError) as exc:

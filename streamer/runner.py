@@ -50,6 +50,7 @@ class Streamer:
         *,
         playout: Playout | None = None,
         client: redis.Redis | None = None,
+        fade_frames: int | None = None,
     ) -> None:
         self.fmt, self.outputs, self.idle = fmt, outputs, idle
         self.playout = playout or Playout()
@@ -67,6 +68,9 @@ class Streamer:
         self._backoff = BACKOFF_FIRST
         self._redis_warned = float("-inf")
         self._batch = max(1, fmt.fps // 5)  # commands are read about 5 times a second
+        # Frames of dissolve from the idle loop into a clip (a quarter second by default).
+        self._fade = max(1, fmt.fps // 4) if fade_frames is None else fade_frames
+        self.idle_offset = 0  # the idle loop shows pose (frame - idle_offset)
 
     # -- the loop
     def run(self, stop: threading.Event) -> None:
@@ -84,11 +88,14 @@ class Streamer:
         finally:
             self._shutdown()
 
+    def _idle_picture(self) -> np.ndarray:
+        return self.idle.frame(self.frame - self.idle_offset)
+
     def _play_idle(self, n: int, stop: threading.Event) -> None:
         for _ in range(n):
             if stop.is_set():
                 return
-            self._emit(self.idle.frame(self.frame), self.idle.silence(self._samples()), stop)
+            self._emit(self._idle_picture(), self.idle.silence(self._samples()), stop)
 
     def _air(self, clip: Clip, stop: threading.Event) -> None:
         source = ClipSource(
@@ -121,8 +128,12 @@ class Streamer:
                     break
                 if isinstance(frame, str):  # WAIT: the build fell behind after all
                     self.underruns += 1
-                    self._emit(self.idle.frame(self.frame), self.idle.silence(self._samples()), stop)
+                    self._emit(self._idle_picture(), self.idle.silence(self._samples()), stop)
                     continue
+                if source.frames_taken <= self._fade:
+                    # Clips start from the character's pose at frame 0, the idle loop is
+                    # wherever it is: dissolve over a few frames rather than jump.
+                    frame = crossfade(self._idle_picture(), frame, source.frames_taken / (self._fade + 1))
                 audio = source.fade_out_now(self._samples()) if self._skip else source.take_audio(
                     self._samples())  # fmt: skip
                 self._emit(frame, audio, stop)
@@ -132,6 +143,9 @@ class Streamer:
                 elapsed = source.frames_taken / self.fmt.fps
                 self.now_playing.update(elapsed=elapsed, remaining=max(0.0, total - elapsed))
         finally:
+            # Clip frame k is the character's pose k: the idle loop carries on from the pose the
+            # clip ended on, so the cut back to it needs no dissolve.
+            self.idle_offset = self.frame - source.frames_taken
             self.now_playing = None
             _mark_question_aired(clip)  # a clip started while building: its question is ready now
 
@@ -236,3 +250,10 @@ def _mark_question_aired(clip: Clip) -> None:
         return
     with contextlib.suppress(IllegalTransition, StaleState):  # someone else moved it on
         question.mark_aired()
+
+
+def crossfade(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """(1 - t)·a + t·b for uint8 frames, in integer arithmetic (a few ms at 720p)."""
+    w = np.uint16(round(min(max(t, 0.0), 1.0) * 256))
+    mixed = a.astype(np.uint16) * (np.uint16(256) - w) + b.astype(np.uint16) * w
+    return (mixed >> 8).astype(np.uint8)

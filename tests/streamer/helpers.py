@@ -104,9 +104,12 @@ def make_clip(
 
 @contextlib.contextmanager
 def streaming(
-    fmt: MediaFormat, url: str, idle: IdleSource, preview: Path | None = None
+    fmt: MediaFormat, url: str, idle: IdleSource, preview: Path | None = None, fade_frames: int = 0
 ) -> Iterator[Streamer]:
-    streamer = Streamer(fmt, Outputs(rtmp_url=url, stream_key=KEY, preview_dir=preview), idle)
+    """The streamer on a thread. No dissolve into clips by default, so a recording's frames can be
+    matched to the clips' exactly (test_cuts.py covers the dissolve)."""
+    outputs = Outputs(rtmp_url=url, stream_key=KEY, preview_dir=preview)
+    streamer = Streamer(fmt, outputs, idle, fade_frames=fade_frames)
     stop = threading.Event()
     thread = threading.Thread(target=streamer.run, args=(stop,), name="streamer-under-test")
     thread.start()
