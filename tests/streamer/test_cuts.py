@@ -61,3 +61,12 @@ def test_a_clip_dissolves_in_and_the_idle_loop_resumes_from_its_last_pose(idle, 
     assert np.array_equal(after, expected)
     assert streamer.idle_offset == 17
     streamer.publisher.close(streamer.state())
+
+
+def test_the_idle_loop_uses_the_engine_the_builder_picks_for_the_active_persona(persona, media_root):
+    from builder.engines import lipsync_for, media_format, with_defaults
+    from streamer.config import idle_source
+
+    source = idle_source(media_format())
+    engine, _ = lipsync_for(with_defaults(persona.snapshot()))
+    assert source.engine is engine  # one cached engine: the same character on air and in clips
