@@ -232,3 +232,47 @@ def test_the_worker_thread_drains_what_was_submitted(chat_settings, transactiona
         ingestor.stop()
     assert Question.objects.count() == 300
     assert ingestor.stats["events"] == 300
+
+
+def test_answered_questions_are_announced_once(chat_settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aijesus.chat.replies import Replier
+
+    replier = Replier(interval=0)
+    ingestor = Ingestor(source="twitch", replier=replier)
+    assert ingestor.announce_aired() == 0  # the first call starts the clock: the past is not announced
+    Question.objects.create(
+        source="twitch",
+        viewer_name="ana",
+        text="What is grace?",
+        original_text="What is grace?",
+        status="aired",
+        updated_at=timezone.now() + timedelta(seconds=1),
+    )
+    assert ingestor.announce_aired() == 1
+    assert replier.take() == "@ana your question was just answered on air"
+    assert ingestor.announce_aired() == 0 and replier.take() is None
+
+
+def test_replies_are_rate_limited_and_the_oldest_are_given_up():
+    from aijesus.chat.replies import Replier, queued_text
+
+    replier = Replier(interval=10, backlog=2)
+    for name in ("a", "b", "c"):
+        replier.offer(queued_text(name, 1, 30))
+    assert replier.take(now=100) == "@b your question is #1 in the queue (less than a minute)"
+    assert replier.take(now=105) is None  # within the interval
+    assert replier.take(now=110).startswith("@c ")
+    assert replier.given_up == 1
+
+
+def test_readchat_needs_the_twitch_settings(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.CHAT_SOURCE = "twitch"
+    settings.TWITCH_CLIENT_ID = ""
+    with pytest.raises(CommandError, match="TWITCH_CLIENT_ID"):
+        call_command("readchat")

@@ -45,23 +45,30 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stop = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
         replay = options["replay"] or (settings.CHAT_REPLAY_FILE if settings.CHAT_SOURCE == "replay" else "")
         if settings.CHAT_SOURCE == "replay" and not replay:
             raise CommandError("CHAT_SOURCE=replay needs --replay FILE or CHAT_REPLAY_FILE")
+        if replay and not Path(replay).is_file():
+            raise CommandError(f"no such replay file: {replay}")
+        if options["speed"] is not None and options["speed"] < 0:
+            raise CommandError("--speed must be 0 or more")
+        missing = [
+            n
+            for n in ("TWITCH_CLIENT_ID", "TWITCH_CLIENT_SECRET", "TWITCH_CHANNEL")
+            if not getattr(settings, n)
+        ]
+        if not replay and missing:
+            raise CommandError(f"CHAT_SOURCE=twitch needs {', '.join(missing)}")
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
         if replay:
             self._replay(Path(replay), options, stop)
         else:
             self._twitch(stop)
 
     def _replay(self, path: Path, options: dict[str, Any], stop: threading.Event) -> None:
-        if not path.is_file():
-            raise CommandError(f"no such replay file: {path}")
         speed = options["speed"] if options["speed"] is not None else settings.CHAT_REPLAY_SPEED
-        if speed < 0:
-            raise CommandError("--speed must be 0 or more")
         replier = Replier(interval=settings.CHAT_REPLY_INTERVAL)
         ingestor = Ingestor(source=Question.Source.REPLAY, channel="replay", replier=replier).start()
 
@@ -87,13 +94,6 @@ class Command(BaseCommand):
         )
 
     def _twitch(self, stop: threading.Event) -> None:
-        missing = [
-            name
-            for name in ("TWITCH_CLIENT_ID", "TWITCH_CLIENT_SECRET", "TWITCH_CHANNEL")
-            if not getattr(settings, name)
-        ]
-        if missing:
-            raise CommandError(f"CHAT_SOURCE=twitch needs {', '.join(missing)}")
         account = bot_account()
         waited = 0.0
         while account is None and not stop.is_set():
