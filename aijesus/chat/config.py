@@ -87,7 +87,7 @@ class ConfigCache:
 
     def current(self) -> ChatConfig:
         row = ChatSettings.load()
-        stamp = tuple(getattr(row, name) for name in FIELDS)
+        stamp = (*(getattr(row, name) for name in FIELDS), self.ignore_viewers)
         if self._config is None or stamp != self._stamp:
             self._config, self._stamp = build(row, self.ignore_viewers), stamp
         return self._config

@@ -276,3 +276,11 @@ def test_readchat_needs_the_twitch_settings(settings):
     settings.TWITCH_CLIENT_ID = ""
     with pytest.raises(CommandError, match="TWITCH_CLIENT_ID"):
         call_command("readchat")
+
+
+def test_viewers_to_ignore_can_be_named_after_the_reader_started(chat_settings):
+    ingestor = Ingestor(source="twitch")
+    ingestor.process([msg("A first question from ana?", "ana")])  # the config is built by now
+    ingestor.ignore_viewers(frozenset({"id-bot"}))
+    plan = ingestor.process([msg("@ana your question is #1 in the queue", "bot")])
+    assert plan.ignored == 1 and not Question.objects.filter(viewer_name="bot").exists()
