@@ -99,8 +99,15 @@ _MERGED = re.compile(r"; \d+ duplicates? merged \+[\d.]+")
 def with_merges(reason: str, merges: int, weights: Weights) -> str:
     """The reason with its merged-duplicates term brought up to date."""
     term = f"; {merges} duplicate{'s' if merges > 1 else ''} merged +{merges * weights.duplicate:g}"
-    return (_MERGED.sub("", reason) + term)[-REASON_LIMIT:]
+    return _fit(_MERGED.sub("", reason), term)
 
 
 def with_support(reason: str, label: str, value: float) -> str:
-    return f"{reason}; {label} +{value:g}"[-REASON_LIMIT:]
+    return _fit(reason, f"; {label} +{value:g}")
+
+
+def _fit(reason: str, term: str) -> str:
+    """`reason` + `term` within the column's size: the middle of a long reason gives way."""
+    if len(reason) + len(term) <= REASON_LIMIT:
+        return reason + term
+    return reason[: max(0, REASON_LIMIT - len(term) - 1)] + "…" + term

@@ -284,3 +284,13 @@ def test_viewers_to_ignore_can_be_named_after_the_reader_started(chat_settings):
     ingestor.ignore_viewers(frozenset({"id-bot"}))
     plan = ingestor.process([msg("@ana your question is #1 in the queue", "bot")])
     assert plan.ignored == 1 and not Question.objects.filter(viewer_name="bot").exists()
+
+
+def test_a_long_reason_keeps_its_start_and_its_merge_count():
+    from aijesus.chat.priority import Weights, with_merges, with_support
+
+    reason = "base 1"
+    for n in range(40):
+        reason = with_support(reason, f"gifted {n} subs", 1)
+    reason = with_merges(reason, 3, Weights())
+    assert len(reason) <= 200 and reason.startswith("base 1") and reason.endswith("; 3 duplicates merged +3")
