@@ -21,24 +21,24 @@ import queue
 import threading
 import time
 from collections import Counter
-from dataclasses import replace
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
-from django.db.models import Avg, F
+from django.db.models import Avg
 from django.utils import timezone
 
-from aijesus.chat import state, writer
+from aijesus.chat import checks, state, writer
+from aijesus.chat.aging import age_waiting_questions
 from aijesus.chat.config import ChatConfig, ConfigCache
 from aijesus.chat.decide import Decided, Plan, decide, question_text
 from aijesus.chat.message import ChatEvent, Support
 from aijesus.chat.models import ChatSettings
 from aijesus.chat.replies import Replier, answered_text, queued_text
-from aijesus.chat.screen.prescreen import DROPPED, FLAGGED, PASSED, Screened, screen
-from aijesus.chat.screen.remote import CheckFailed, RemoteChecks
+from aijesus.chat.screen.prescreen import PASSED, Screened, screen
+from aijesus.chat.screen.remote import RemoteChecks
 from aijesus.chat.window import ACTIVE, Window
 from aijesus.studio.broadcast import broadcast_on_commit
-from aijesus.studio.models import Clip, Persona, Question
+from aijesus.studio.models import Clip, Question
 from aijesus.studio.services import SubmissionError, question_approve
 
 log = logging.getLogger(__name__)
@@ -227,39 +227,9 @@ class Ingestor:
         return items
 
     def _remote(self, items: list[Item], config: ChatConfig) -> list[Item]:
-        """Moderation flags drop a question; the guardrail's labels hold it for a moderator; an
-        endpoint that fails holds the whole batch (never auto-approved unchecked)."""
-        checks = self._remote_checks()
-        for enabled, kind in ((config.moderation, "moderation"), (config.guardrail, "guardrail")):
-            if not enabled:
-                continue
-            open_ = [i for i, (_, s) in enumerate(items) if s is not None and s.verdict != DROPPED]
-            texts = [items[i][1].text for i in open_]  # type: ignore[union-attr]
-            try:
-                verdicts = checks.moderate(texts) if kind == "moderation" else checks.guard(texts, _topic())
-            except CheckFailed as exc:
-                log.warning("%s; holding %d questions for a moderator", exc, len(texts))
-                verdicts = [f"{exc}: held for a moderator"] * len(texts)
-                failed = True
-            else:
-                failed = False
-            for i, verdict in zip(open_, verdicts, strict=True):
-                if verdict:
-                    event, screened = items[i]
-                    outcome = DROPPED if kind == "moderation" and not failed else FLAGGED
-                    items[i] = (event, replace(screened, verdict=outcome, reason=verdict[:300]))  # type: ignore[arg-type]
-        return items
-
-    def _remote_checks(self) -> RemoteChecks:
         if self._checks is None:
-            self._checks = RemoteChecks(
-                base_url=settings.CHAT_CHECK_BASE_URL,
-                api_key=settings.CHAT_CHECK_API_KEY,
-                moderation_model=settings.CHAT_MODERATION_MODEL,
-                guardrail_model=settings.CHAT_GUARDRAIL_MODEL,
-                timeout=settings.CHAT_CHECK_TIMEOUT,
-            )
-        return self._checks
+            self._checks = checks.from_settings()
+        return checks.apply(items, self._checks, moderation=config.moderation, guardrail=config.guardrail)
 
     def _auto_approve(self, accepted: list[tuple[Decided, Question]], window: Window) -> set[int]:
         approved: set[int] = set()
@@ -358,37 +328,9 @@ class Ingestor:
             log.warning(message)
 
 
-def age_waiting_questions() -> int:
-    """Add the waiting-time term to every waiting question's priority, for the time since the last
-    pass (kept in the chat-settings row, so restarts and several readers never count twice)."""
-    weight = settings.CHAT_WEIGHT_WAITING
-    ChatSettings.load()
-    with transaction.atomic():
-        row = ChatSettings.objects.select_for_update().get(pk=ChatSettings.SINGLETON)
-        now = timezone.now()
-        aged = 0
-        if row.aged_at is not None and weight > 0 and now > row.aged_at:
-            gain = round(weight * (now - row.aged_at).total_seconds() / 60, 6)
-            aged = Question.objects.filter(status=Question.Status.PENDING).update(
-                priority=F("priority") + gain
-            )
-            if aged:
-                broadcast_on_commit("queue")
-        row.aged_at = now
-        row.save(update_fields=["aged_at"])
-    return aged
-
-
 def _seconds_per_answer() -> float:
     recent = Clip.objects.filter(duration__isnull=False).order_by("-pk")[:20]
     average = Clip.objects.filter(pk__in=list(recent.values_list("pk", flat=True))).aggregate(
         d=Avg("duration")
     )
     return float(average["d"] or DEFAULT_ANSWER_SECONDS)
-
-
-def _topic() -> str:
-    persona = Persona.objects.active()
-    if persona is None:
-        return "an AI character answering viewers' questions"
-    return f"{persona.name}, an AI character. {persona.system_prompt[:300]}"

@@ -2,7 +2,8 @@
 
 import pytest
 
-from aijesus.chat.ingest import Ingestor, age_waiting_questions
+from aijesus.chat.aging import age_waiting_questions
+from aijesus.chat.ingest import Ingestor
 from aijesus.chat.models import ChatSettings, SupportEvent
 from aijesus.studio.models import Question
 from aijesus.studio.services import question_submit
