@@ -26,7 +26,7 @@ from aijesus.chat.forms import ChatSettingsForm
 from aijesus.chat.models import ChatSettings, TwitchAccount
 from aijesus.chat.state import CHAT_SOURCES
 from aijesus.chat.tokens import bot_account
-from aijesus.studio.models import Question
+from aijesus.studio.models import ModeratorAction, Question
 from aijesus.studio.views.access import moderator_required
 
 STATE_KEY = "chat.twitch_oauth_state"
@@ -42,6 +42,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             saved = form.save(commit=False)
             saved.updated_at, saved.updated_by = timezone.now(), request.user
             saved.save()
+            changed = ", ".join(form.changed_data) or "nothing"
+            ModeratorAction.record("chat", by=request.user, detail=f"settings saved: {changed}")
             messages.success(request, "Chat settings saved; the reader applies them to its next batch.")
             return redirect("chat:settings")
         messages.error(request, "Some settings need fixing (see below).")
@@ -56,10 +58,7 @@ def switch_mode(request: HttpRequest) -> HttpResponse:
     mode = request.POST.get("mode", "")
     if mode not in ChatSettings.Mode.values:
         return HttpResponseBadRequest("unknown mode")
-    ChatSettings.load()
-    ChatSettings.objects.filter(pk=ChatSettings.SINGLETON).update(
-        mode=mode, updated_at=timezone.now(), updated_by=request.user
-    )
+    ChatSettings.switch_mode(mode, by=request.user)
     messages.success(request, f"Mode: {ChatSettings.Mode(mode).label.lower()}.")
     return redirect("chat:settings")
 

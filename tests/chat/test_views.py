@@ -174,3 +174,11 @@ def test_without_a_twitch_app_the_page_says_so(client, moderator):
     page = client.get(reverse("chat:settings")).content.decode()
     assert "TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET are missing" in page
     assert client.post(reverse("chat:twitch-connect")).status_code == 302
+
+
+def test_mode_switches_and_saved_settings_go_to_the_moderator_log(client, moderator):
+    from aijesus.studio.models import ModeratorAction
+
+    client.force_login(moderator)
+    client.post("/chat/mode", {"mode": "auto"})
+    assert ModeratorAction.objects.get(kind="chat").detail == "mode auto"

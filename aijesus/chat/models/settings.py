@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 
@@ -73,6 +73,20 @@ class ChatSettings(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = self.SINGLETON
         super().save(*args, **kwargs)
+
+    @classmethod
+    def switch_mode(cls, mode: str, *, by: Any) -> None:
+        """Hold or auto-approve, from any page: recorded in the moderator log, pushed to dashboards."""
+        from aijesus.studio.broadcast import broadcast_on_commit
+        from aijesus.studio.models import ModeratorAction
+
+        if mode not in cls.Mode.values:
+            raise ValueError(f"mode must be one of {', '.join(cls.Mode.values)}")
+        with transaction.atomic():
+            cls.load()
+            cls.objects.filter(pk=cls.SINGLETON).update(mode=mode, updated_at=timezone.now(), updated_by=by)
+            ModeratorAction.record("chat", by=by, detail=f"mode {mode}")
+            broadcast_on_commit("queue")
 
     @classmethod
     def load(cls) -> ChatSettings:

@@ -9,13 +9,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from aijesus.studio.broadcast import broadcast_on_commit
 from aijesus.studio.models import Clip, IllegalTransition, ModeratorAction, Question, StaleState
 from aijesus.studio.services import (
     SubmissionError,
@@ -130,14 +127,10 @@ def set_mode(request: HttpRequest) -> JsonResponse:
     from aijesus.chat.models import ChatSettings
 
     mode = request.POST.get("mode", "")
-    if mode not in ChatSettings.Mode.values:
-        return bad_request(f"mode must be one of {', '.join(ChatSettings.Mode.values)}")
-    with transaction.atomic():
-        row = ChatSettings.load()
-        row.mode, row.updated_by, row.updated_at = mode, request.user, timezone.now()
-        row.save(update_fields=["mode", "updated_by", "updated_at"])
-        ModeratorAction.record("chat", by=request.user, detail=f"mode {mode}")
-        broadcast_on_commit("queue")
+    try:
+        ChatSettings.switch_mode(mode, by=request.user)
+    except ValueError as exc:
+        return bad_request(str(exc))
     log.info("%s set the chat mode to %s", request.user, mode)
     return JsonResponse({"ok": True, "mode": mode})
 
