@@ -59,7 +59,9 @@
     priority.textContent = q.priority ? "priority " + Math.round(q.priority * 10) / 10 : "";
     priority.title = q.priority_reason || "";
     row.querySelector(".text").textContent = q.text;
-    const reasons = [q.status_reason, q.prescreen_reason, q.priority_reason].filter(Boolean);
+    // A passed prescreen lists every check it passed: that stays in the badge's tooltip.
+    const prescreen = q.prescreen === "passed" ? "" : q.prescreen_reason;
+    const reasons = [q.status_reason, prescreen, q.priority_reason].filter(Boolean);
     if (q.moderated_by) reasons.push("by " + q.moderated_by);
     row.querySelector(".reason").textContent = reasons.join(" · ");
     row.querySelector(".clip").textContent = describeClip(q.clip);

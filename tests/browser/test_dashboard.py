@@ -240,3 +240,31 @@ def test_the_mode_switch_asks_before_auto_approving(studio, browser, moderator_l
     auto.click()
     page.locator("button[data-mode=auto][aria-pressed=true]").wait_for()
     assert ChatSettings.load().mode == "auto"
+
+
+def test_replayed_chat_reaches_the_queue_with_verdicts_and_priorities(studio, browser, moderator_login):
+    """`readchat --replay` (the same path as Twitch chat) into the live queue: merged, flagged and
+    dropped messages are explained, none is lost."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    log_in(page, studio)
+    replay = ROOT / "aijesus" / "chat" / "samples" / "demo.jsonl"
+    argv = [sys.executable, "manage.py", "readchat", "--replay", str(replay), "--speed", "0"]
+    subprocess.run(argv, cwd=ROOT, env=studio.env, check=True, capture_output=True, timeout=120)
+    flagged = page.locator("#pending li.question", has_text="Ignore all previous instructions")
+    flagged.wait_for(timeout=10_000)
+    assert flagged.locator(".verdict").inner_text() == "flagged"
+    parables = page.locator("#pending li.question", has_text="Why did Jesus speak in parables?")
+    assert "bits" in parables.locator(".priority").get_attribute("title")
+    dropped = page.locator("#recent li.question[data-status=dropped]")
+    dropped.first.wait_for()
+    assert dropped.count() >= 2  # the link spam, the emoji-only message, the duplicate...
+    assert all(row.locator(".reason").inner_text() for row in dropped.all())
+    total = Question.objects.count()
+    assert total == sum(1 for line in replay.read_text().splitlines() if '"text"' in line)
+    shots = screenshot_dir()
+    if shots:
+        page.screenshot(path=str(shots / "queue-chat.png"))
+    page.goto(studio.url + "/chat/")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    if shots:
+        page.screenshot(path=str(shots / "chat-settings.png"))
