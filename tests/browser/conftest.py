@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builder.worker import ROOT, celery_worker, test_database_url
+from tests.builder.worker import ROOT, celery_worker, stop_process, test_database_url
 
 CHROMIUM_ARGS = [
     "--no-sandbox",  # root in CI
@@ -79,12 +79,7 @@ class Studio:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop_process(self.process, timeout=10)
             self.process = None
 
 

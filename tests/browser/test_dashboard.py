@@ -13,7 +13,7 @@ from aijesus.studio.models import Clip, Question
 from aijesus.studio.roles import ensure_moderator_group
 from aijesus.studio.seed import seed_studio
 from tests.browser.conftest import screenshot_dir
-from tests.builder.worker import ROOT
+from tests.builder.worker import ROOT, stop_process
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -190,12 +190,7 @@ def test_the_on_air_card_shows_the_running_stream(studio, browser, moderator_log
         page.locator("#toast", has_text="Skip").wait_for()
         page.locator("#on-air", has_text="idle loop").wait_for(timeout=20_000)
     finally:
-        streamer.terminate()
-        try:
-            streamer.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            streamer.kill()
-            streamer.wait()
+        stop_process(streamer)
 
 
 def test_a_persona_edit_becomes_a_version_and_the_playground_speaks(studio, browser, moderator_login):
