@@ -11,6 +11,7 @@ import hashlib
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 from django.conf import settings
@@ -62,7 +63,10 @@ def _unpack(source: Path, into: Path) -> None:
             raise AvatarUploadError(f"{source.name} unpacks to more than {MAX_UNPACKED // 2**20} MB")
         for info in pngs:
             name = Path(info.filename).name.lower()
-            with archive.open(info) as src, open(into / name, "wb") as dst:
-                shutil.copyfileobj(src, dst)
+            try:
+                with archive.open(info) as src, open(into / name, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise AvatarUploadError(f"{source.name} is damaged ({info.filename}: {exc})") from None
     if not (into / "base.png").exists():
         raise AvatarUploadError(f"{source.name} has no base.png (see the sprite folder layout)")

@@ -33,6 +33,7 @@ TEMPERATURE_RANGE = (0.0, 2.0)  # what OpenAI-compatible endpoints accept
 MAX_TOKENS_RANGE = (16, 4096)
 
 _VOICE_NAME = re.compile(r"^[A-Za-z0-9_.+-]{0,64}$")
+_SPEAKER_NAME = re.compile(r"^(?!.*\.(?:wav|mp3|flac|ogg)$)[\w .-]{1,64}$", re.IGNORECASE)
 _MODEL_NAME = RegexValidator(r"^[\w.:/@+-]{0,120}$", "Letters, digits and . : / @ + - _ only.")
 
 # Form field → key in the persona's `llm` / `voice` JSON. Other keys there (base_url, max_words,
@@ -107,6 +108,10 @@ class PersonaForm(forms.Form):
         voice = data.get("voice_name", "")
         if engine == "openai" and voice and not _VOICE_NAME.match(voice):
             self.add_error("voice_name", "An openai voice is one word, e.g. alloy or onyx.")
+        # Coqui reads a voice that looks like a path as a recording to clone, on the worker: from
+        # the dashboard only a speaker's name (the model's own list is checked when it loads).
+        if engine == "coqui" and voice and not _SPEAKER_NAME.match(voice):
+            self.add_error("voice_name", "A coqui voice is a speaker name (letters, digits, spaces, - _ .).")
         if engine == "espeak" and not self.errors:
             self._try_espeak(data)
         return data

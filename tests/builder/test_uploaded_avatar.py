@@ -72,5 +72,15 @@ def test_a_zip_without_a_base_layer_is_a_clear_error(small):
         sprite_folder(avatar)
 
 
+def test_a_damaged_zip_is_a_clear_error(small):
+    data = bytearray(sprite_zip())
+    start = data.index(b"\x89PNG")  # the first member's bytes (stored uncompressed)
+    data[start + 40 : start + 60] = bytes(20)  # its CRC no longer matches
+    avatar = Avatar.objects.create(name="Damaged", kind=Avatar.Kind.SPRITE)
+    avatar.source.save("damaged.zip", ContentFile(bytes(data)))
+    with pytest.raises(AvatarUploadError, match="is damaged"):
+        sprite_folder(avatar)
+
+
 def test_the_builtin_character_needs_no_files(small):
     assert sprite_folder(Avatar.objects.create(name="Builtin")) is None

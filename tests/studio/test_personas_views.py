@@ -86,6 +86,8 @@ def test_a_save_over_an_older_version_is_refused_with_who_saved_since(mod_client
         ({"voice_engine": "openai", "pitch": 1.4}, "pitch", "openai has no pitch control"),
         ({"voice_engine": "espeak", "voice_name": "xx-nope"}, "voice_name", "espeak-ng has no voice named"),
         ({"voice_engine": "openai", "voice_name": "al loy"}, "voice_name", "one word"),
+        ({"voice_engine": "coqui", "voice_name": "/etc/passwd"}, "voice_name", "speaker name"),
+        ({"voice_engine": "coqui", "voice_name": "me.wav"}, "voice_name", "speaker name"),
         ({"llm_engine": "gpt5"}, "llm_engine", "Select a valid choice"),
         ({"temperature": 3}, "temperature", "less than or equal to 2"),
         ({"max_tokens": 5}, "max_tokens", "greater than or equal to 16"),
@@ -274,3 +276,16 @@ def test_activation_and_rollback_are_in_the_moderator_log(client, moderator, per
         ModeratorAction.objects.filter(kind="persona").order_by("at").values_list("detail", flat=True)
     )
     assert details == [f"activated Paul (#{other.pk})", f"rolled Paul (#{other.pk}) back to v1, saved as v3"]
+
+
+def test_a_rollback_keeps_an_activation_made_meanwhile(moderator, persona):
+    """The rollback re-reads the row: a stale copy must not switch the persona off again."""
+    other = Persona.objects.create(name="Paul", system_prompt="You are Paul.")
+    v1 = other.save_version(by=moderator)
+    other.system_prompt = "You are the apostle Paul."
+    other.save_version(by=moderator)
+    stale = Persona.objects.get(pk=other.pk)  # loaded while inactive
+    Persona.objects.get(pk=other.pk).activate()  # another moderator activates it
+    stale.rollback(v1, by=moderator)
+    assert list(Persona.objects.filter(is_active=True)) == [other]
+    assert Persona.objects.get(pk=other.pk).system_prompt == "You are Paul."

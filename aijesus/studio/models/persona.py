@@ -64,13 +64,19 @@ class Persona(models.Model):
     def latest_version(self) -> PersonaVersion | None:
         return self.versions.order_by("-number").first()
 
+    @transaction.atomic
     def rollback(self, version: PersonaVersion, *, by: Any = None) -> PersonaVersion:
         if version.persona_id != self.pk:
             raise ValueError(f"version {version.pk} belongs to another persona")
+        # Re-read under a lock: the activation flag (and anything not versioned) is whatever it is
+        # now, not what this object held when it was loaded; a concurrent activation stands.
+        current = Persona.objects.select_for_update().get(pk=self.pk)
         for field in VERSIONED_FIELDS:
-            setattr(self, field, version.data[field])
-        self.avatar_id = version.data.get("avatar_id")
-        return self.save_version(by=by, note=f"rollback to v{version.number}")
+            setattr(current, field, version.data[field])
+        current.avatar_id = version.data.get("avatar_id")
+        restored = current.save_version(by=by, note=f"rollback to v{version.number}")
+        self.refresh_from_db()
+        return restored
 
     @transaction.atomic
     def activate(self) -> None:
