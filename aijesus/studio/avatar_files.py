@@ -143,11 +143,22 @@ def first_frame(avatar: Avatar) -> Image.Image:
         return next(container.decode(container.streams.video[0])).to_image().convert("RGB")
 
 
+MIN_FACE_PIXELS = 32
+
+
 def check_face_box(box: list[int], info: MediaInfo) -> None:
     x1, y1, x2, y2 = box
     if not (0 <= x1 < x2 <= info.width and 0 <= y1 < y2 <= info.height):
         raise FaceBoxError(
             f"The face box must lie inside the {info.width}x{info.height} picture, with x1 < x2 and y1 < y2."
+        )
+    # Wav2Lip works on a 96x96 crop of the box at the stream's size: a box that shrinks below a
+    # few dozen pixels there has no mouth left to animate (the engine refuses it at build time).
+    scale = min(settings.STREAM_WIDTH / info.width, settings.STREAM_HEIGHT / info.height, 1.0)
+    if min(x2 - x1, y2 - y1) * scale < MIN_FACE_PIXELS:
+        raise FaceBoxError(
+            f"The face box is too small: at the stream's size it must be at least {MIN_FACE_PIXELS} pixels"
+            " wide and high."
         )
 
 

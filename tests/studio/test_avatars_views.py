@@ -196,6 +196,7 @@ def test_files_over_the_size_limit_are_refused(mod_client, monkeypatch):
         ({"x1": 10, "y1": 10, "x2": 900, "y2": 50}, "inside the 800x600 picture"),
         ({"x1": 50, "y1": 10, "x2": 20, "y2": 50}, "x1 < x2"),
         ({"x1": 10, "y1": 10}, "all four face box values"),
+        ({"x1": 10, "y1": 10, "x2": 30, "y2": 200}, "too small"),
     ],
 )
 def test_a_face_box_outside_the_picture_is_refused(mod_client, box, message):
