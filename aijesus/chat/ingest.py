@@ -203,9 +203,13 @@ class Ingestor:
             accepted = writer.write(plan, window, source=self.source, channel=self.channel)
             approved = self._auto_approve(accepted, window) if config.auto_approve else set()
             broadcast_on_commit("queue")
-        self._count(batch, plan, approved)
-        if self.replier is not None and config.replies and accepted:
-            self._offer_places(accepted, approved)
+        # Committed: from here on nothing may raise, or the batch would be retried and stored twice.
+        try:
+            self._count(batch, plan, approved)
+            if self.replier is not None and config.replies and accepted:
+                self._offer_places(accepted, approved)
+        except Exception:
+            log.exception("after storing a batch of %d: counting or queue replies failed", len(batch))
         return plan
 
     def _ensure_window(self, config: ChatConfig) -> Window:

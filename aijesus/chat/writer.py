@@ -46,6 +46,11 @@ def write(plan: Plan, window: Window, *, source: str, channel: str) -> list[tupl
     return list(zip(accepted, rows, strict=True))
 
 
+def db_text(value: str) -> str:
+    """Chat text as stored: PostgreSQL text cannot hold NUL, so it becomes U+FFFD (kept visible)."""
+    return value.replace("\x00", "\ufffd")
+
+
 def _row(decided: Decided, source: str, channel: str, now: datetime) -> Question:
     message, entry = decided.message, decided.entry
     status_reason = decided.drop_reason
@@ -53,11 +58,11 @@ def _row(decided: Decided, source: str, channel: str, now: datetime) -> Question
         status_reason = status_reason.replace("{target}", str(decided.target.key))
     return Question(
         source=source,
-        channel=(message.channel or channel)[:100],
-        viewer_id=message.viewer_id[:100],
-        viewer_name=(message.viewer_name or "anonymous")[:100],
+        channel=db_text(message.channel or channel)[:100],
+        viewer_id=db_text(message.viewer_id)[:100],
+        viewer_name=db_text(message.viewer_name or "anonymous")[:100],
         text=decided.text,
-        original_text=message.text,
+        original_text=db_text(message.text),
         received_at=datetime.fromtimestamp(message.received_at, tz=UTC),
         priority=entry.priority if entry is not None else 0.0,
         priority_reason=entry.reason[:200] if entry is not None else "",
@@ -122,12 +127,12 @@ def _supports(plan: Plan, accepted: list[Decided], rows: list[Question]) -> None
         events.append(
             SupportEvent(
                 received_at=datetime.fromtimestamp(support.received_at, tz=UTC),
-                channel=support.channel[:100],
-                viewer_id=support.viewer_id[:100],
-                viewer_name=(support.viewer_name or "anonymous")[:100],
+                channel=db_text(support.channel)[:100],
+                viewer_id=db_text(support.viewer_id)[:100],
+                viewer_name=db_text(support.viewer_name or "anonymous")[:100],
                 kind=support.kind,
                 amount=support.amount,
-                detail=support.detail[:200],
+                detail=db_text(support.detail)[:200],
                 label=done.label[:100],
                 value=done.value,
                 question_id=question_id,

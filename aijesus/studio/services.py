@@ -72,7 +72,7 @@ def question_approve(*, question: Question, by: Any = None, text: str | None = N
             ModeratorAction.record("edit", by=by, question=question, detail=f"was: {before}")
         if by is not None:
             ModeratorAction.record("approve", by=by, question=question, clip=clip)
-        transaction.on_commit(lambda: _enqueue_build(clip.pk))
+        transaction.on_commit(lambda: _enqueue_build(clip.pk), robust=True)
     return clip
 
 
@@ -145,7 +145,7 @@ def clip_retry(*, question: Question, by: Any) -> Clip:
         question.approve(by=by)
         clip = Clip.objects.create(question=question, persona_version=version)
         ModeratorAction.record("retry", by=by, question=question, clip=clip)
-        transaction.on_commit(lambda: _enqueue_build(clip.pk))
+        transaction.on_commit(lambda: _enqueue_build(clip.pk), robust=True)
     return clip
 
 
@@ -158,6 +158,8 @@ def clip_delete(*, clip: Clip, by: Any, reason: str) -> None:
         broadcast_on_commit("clips")
 
 
+# robust=True: a broker that is down must not turn a committed approval into an error (the chat
+# ingest would store its batch twice); Django logs the failure, and the clip stays queued.
 def _enqueue_build(clip_id: int) -> None:
     from builder.tasks import build_clip
 

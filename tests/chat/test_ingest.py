@@ -295,3 +295,26 @@ def test_a_long_reason_keeps_its_start_and_its_merge_count():
         reason = with_support(reason, f"gifted {n} subs", 1)
     reason = with_merges(reason, 3, Weights())
     assert len(reason) <= 200 and reason.startswith("base 1") and reason.endswith("; 3 duplicates merged +3")
+
+
+def test_a_nul_character_is_stored_not_lost(ingestor):
+    """PostgreSQL text cannot hold NUL: the original keeps a visible stand-in, nothing is lost."""
+    ingestor.process([msg("What is grace?", "ana"), msg("What is\x00 love?", "b\x00b"), msg("Why?", "cy")])
+    found = rows()
+    assert set(found) == {"ana", "b\ufffdb", "cy"}
+    assert found["b\ufffdb"].original_text == "What is\ufffd love?" and "\x00" not in found["b\ufffdb"].text
+
+
+@pytest.mark.django_db(transaction=True)  # real commits, so the on-commit build request runs
+def test_a_failure_after_the_commit_does_not_store_the_batch_twice(ingestor, persona, monkeypatch):
+    ChatSettings.objects.update_or_create(pk=ChatSettings.SINGLETON, defaults={"mode": "auto"})
+
+    def broker_down(clip_id):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr("aijesus.studio.services._enqueue_build", broker_down)
+    ingestor._process_safely(
+        [msg("What is grace, and how do I find it?", "ana"), msg("Who was Mary?", "ben")]
+    )
+    assert Question.objects.count() == 2
+    assert set(Question.objects.values_list("status", flat=True)) == {"approved"}

@@ -74,6 +74,11 @@ def test_prompt_injection_can_be_dropped_instead():
         "motherfucker",  # an entry ending in * matches inside words
         "such bad   people",  # a phrase
         "BAD PEOPLE",
+        "what the @shit",  # punctuation at the edges that is not l33t for a letter
+        "<shit>",
+        "|shit|",
+        "+fuck",
+        "is @grobnik here?",
     ],
 )
 def test_banned_words_are_found_through_disguises(text):

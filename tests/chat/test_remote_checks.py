@@ -90,3 +90,16 @@ def test_an_unreachable_endpoint_holds_the_batch_for_a_moderator(checks, persona
         and "held for a moderator" in ana.prescreen_reason
     )
     assert "sk-test-key" not in ana.prescreen_reason
+
+
+def test_a_guardrail_answer_must_label_every_question_once():
+    import pytest
+
+    from aijesus.chat.screen.remote import CheckFailed, _labels
+
+    twice = '{"labels": [{"i": 0, "label": "ok"}, {"i": 0, "label": "ok"}]}'
+    with pytest.raises(CheckFailed, match="labelled 1 of 2"):
+        _labels(twice, 2)
+    with pytest.raises(CheckFailed):
+        _labels('{"labels": [{"i": 0, "label": "ok"}, {"i": true, "label": "ok"}]}', 2)
+    assert _labels('{"labels": [{"i": 1, "label": "ok"}, {"i": 0, "label": "ok"}]}', 2) == [None, None]

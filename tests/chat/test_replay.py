@@ -55,6 +55,9 @@ def test_a_line_becomes_a_message_or_support():
         {"text": "no user"},
         {"user": "a"},
         {"user": "a", "text": "x", "bits": -5},
+        {"user": "a", "text": "x", "bits": float("inf")},
+        {"user": "a", "text": "x", "bits": float("nan")},
+        {"user": "a", "kind": "gift", "count": 1e400},
         {"user": "a", "kind": "x"},
     ],
 )

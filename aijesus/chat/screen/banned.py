@@ -29,6 +29,7 @@ SPACED = 3  # chunks this short may be the pieces of a word spaced apart
 MAX_SPACED = 12  # pieces joined at most
 _STRETCH = re.compile(r"(.)\1+")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_PUNCT_EDGE = re.compile(r"^[^\w]+|[^\w]+$")
 _EDGE = re.compile(r"^[\"'`(\[{«\u201c\u2018]+|[.,?!;:\"'`)\]}»\u201d\u2019…]+$")
 
 
@@ -115,8 +116,12 @@ class BannedWords:
     def _chunk_banned(self, chunk: str) -> bool:
         hit = self._seen.get(chunk)
         if hit is None:
-            hit = self._seen[chunk] = self._is_banned(_key(_EDGE.sub("", chunk))) or self._is_banned(
-                _key(chunk)
+            # Edges tried three ways: as typed (l33t "!" for i), without quotes and brackets, and
+            # without any punctuation ("@word", "|word|", "<word>").
+            hit = self._seen[chunk] = (
+                self._is_banned(_key(_EDGE.sub("", chunk)))
+                or self._is_banned(_key(chunk))
+                or self._is_banned(_key(_PUNCT_EDGE.sub("", chunk)))
             )
         return hit
 

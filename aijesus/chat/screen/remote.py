@@ -101,15 +101,15 @@ def _labels(content: str, count: int) -> list[str | None]:
     except (ValueError, TypeError, KeyError):
         raise CheckFailed("guardrail answer is not the JSON asked for") from None
     verdicts: list[str | None] = [None] * count
-    seen = 0
+    seen: set[int] = set()  # distinct questions: one labelled twice does not cover another
     for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict) or not isinstance(item.get("i"), int) or not 0 <= item["i"] < count:
+        if not isinstance(item, dict) or type(item.get("i")) is not int or not 0 <= item["i"] < count:
             continue
-        seen += 1
+        seen.add(item["i"])
         label = GUARD_LABELS.get(str(item.get("label", "")).strip().lower())
         if label:
             why = str(item.get("why", "")).strip()[:80]
             verdicts[item["i"]] = f"{label}: {why}" if why else label
-    if seen < count:
-        raise CheckFailed(f"guardrail labelled {seen} of {count} questions")
+    if len(seen) < count:
+        raise CheckFailed(f"guardrail labelled {len(seen)} of {count} questions")
     return verdicts

@@ -68,8 +68,8 @@ def parse_line(data: Any, channel: str = "", received_at: float | None = None) -
 
 
 def _number(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ReplayError(f"expected a positive number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e9:
+        raise ReplayError(f"expected a positive number, got {value!r}")  # NaN and infinity too
     return int(value)
 
 
@@ -117,7 +117,7 @@ class ReplaySource(ChatSource):
                 return
             try:
                 event = parse_line(data, self.channel)
-            except ReplayError as exc:
+            except (ReplayError, ValueError, OverflowError) as exc:
                 self.skipped += 1
                 log.warning("%s:%d: %s; skipped", self.path.name, number, exc)
                 continue
