@@ -88,6 +88,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the dashboard read while the worker writes; the timeout rides out short write locks.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
+        # A transaction that reads then writes (every lifecycle move) takes the write lock at BEGIN:
+        # upgrading a deferred read lock fails at once with "database is locked" when another
+        # process wrote meanwhile, while IMMEDIATE waits its turn within the timeout.
+        "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # One file per test run: two runs on one checkout (or a helper and CI) never share a database.
@@ -104,8 +108,9 @@ CHANNEL_LAYERS = {
 }
 
 CELERY_BROKER_URL = REDIS_URL
-CELERY_RESULT_BACKEND = REDIS_URL
-CELERY_RESULT_EXPIRES = 3600
+# No result backend: nothing waits on a task's return value (the lifecycle rows are the outcome),
+# and sending a task then needs the broker only.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -119,7 +124,38 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Sending a task (an approval, the reaper) gives up within a second when the broker is down rather
+# than holding a request for many: the clip stays queued and the reaper sends it once it is back.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TIMEZONE = "UTC"
+
+# --- Build liveness (aijesus/studio/lifecycle.py). A building clip's worker proves it is alive
+# every BUILD_HEARTBEAT_SECONDS; the reaper (Celery beat, every BUILD_REAP_SECONDS) rebuilds a clip
+# whose heartbeat is older than BUILD_STALE_SECONDS, at most BUILD_MAX_ATTEMPTS times in all, and
+# sends again a queued clip whose task was last sent BUILD_RESEND_SECONDS ago (or never: broker down).
+BUILD_HEARTBEAT_SECONDS = env_float("BUILD_HEARTBEAT_SECONDS", 2.0, minimum=0.05, maximum=60.0)
+BUILD_STALE_SECONDS = env_float("BUILD_STALE_SECONDS", 10.0, minimum=0.2, maximum=3600.0)
+BUILD_REAP_SECONDS = env_float("BUILD_REAP_SECONDS", 3.0, minimum=0.1, maximum=600.0)
+BUILD_RESEND_SECONDS = env_float("BUILD_RESEND_SECONDS", 30.0, minimum=0.5, maximum=3600.0)
+BUILD_MAX_ATTEMPTS = env_int("BUILD_MAX_ATTEMPTS", 3, minimum=1, maximum=20)
+if BUILD_STALE_SECONDS < 2 * BUILD_HEARTBEAT_SECONDS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("BUILD_STALE_SECONDS must be at least twice BUILD_HEARTBEAT_SECONDS")
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "reap-builds": {
+        "task": "aijesus.studio.tasks.reap_builds",
+        "schedule": BUILD_REAP_SECONDS,
+        # A reap that waited in the queue longer than one round is replaced by the next one.
+        "options": {"queue": "default", "expires": BUILD_REAP_SECONDS},
+    }
+}
 
 # --- Files
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()

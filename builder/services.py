@@ -1,22 +1,27 @@
-"""Build one clip: claim it, run the pipeline, record segments and the outcome as they happen."""
+"""Build one clip: claim an attempt, run the pipeline, report each step to the lifecycle.
+
+Every state change goes through aijesus/studio/lifecycle.py; this module only runs the build and
+says what happened. While it runs, a heartbeat thread proves the worker is alive, also inside a
+long stage (a model load, a long sentence), so the reaper can tell a slow build from a dead one.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import socket
-from datetime import timedelta
+import threading
 from pathlib import Path
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
+from django.db import DatabaseError, close_old_connections, connection
 
-from aijesus.studio.broadcast import broadcast_on_commit
-from aijesus.studio.models import Clip, IllegalTransition, Question, Segment, StaleState
+from aijesus.studio import lifecycle
+from aijesus.studio.models import Clip
 from builder.errors import BuildCancelled, BuildError, TransientBuildError
 from builder.pipeline import BuildRequest, BuildResult, Graphics, SegmentReady, build_clip_media
 
@@ -32,139 +37,175 @@ def media_name(path: Path) -> str:
     return str(path.relative_to(settings.MEDIA_ROOT))
 
 
-def clip_build(*, clip_id: int, last_attempt: bool = True) -> str:
+def clip_build(*, clip_id: int) -> str:
     """Returns the clip's status afterwards. Safe to run twice: only one run can claim the clip.
 
-    A transient error gives the clip back to the queue and re-raises (the task retries) unless
-    this is the last attempt, which fails the clip with the reason.
+    A transient error gives the clip back to the queue and re-raises (the task retries later)
+    unless this was the last attempt, which fails the clip with the reason.
     """
+    claim = lifecycle.claim(clip_id=clip_id, worker=worker_name())
+    if claim is None:
+        return _not_claimed(clip_id)
+    clip = Clip.objects.select_related("question", "persona_version").get(pk=clip_id)
+    out_dir = lifecycle.attempt_dir(clip_id, claim.attempt)
+    with Heartbeat(claim) as beat:
+        try:
+            result = _run(clip, claim, out_dir, beat)
+        except BuildCancelled:
+            _discard(out_dir)
+            log.info("clip %s attempt %s stopped: it was cancelled or taken over", clip_id, claim.attempt)
+            return _status(clip_id)
+        except TransientBuildError as exc:
+            _discard(out_dir)  # the next attempt writes its own folder
+            status = lifecycle.release(clip_id=clip_id, attempt=claim.attempt, reason=str(exc))
+            if status == Clip.Status.QUEUED:
+                raise
+            return status
+        except BuildError as exc:
+            reason = str(exc)
+        except SoftTimeLimitExceeded:
+            reason = "the build took longer than the time limit"
+        except Exception as exc:
+            # Whatever broke, the clip must not stay "building" and the question must say why.
+            log.exception("clip %s: unexpected build error", clip_id)
+            reason = f"unexpected error: {type(exc).__name__}: {exc}"
+        else:
+            reason = ""
+    if reason:
+        # A failed attempt's partial media never airs: a retry is a new clip built from scratch.
+        _discard(out_dir)
+        lifecycle.fail(clip_id=clip_id, attempt=claim.attempt, reason=reason)
+        return _status(clip_id)
+    files = {name: media_name(path) for name, path in result.files.items()}
+    finished = lifecycle.finish(
+        clip_id=clip_id,
+        attempt=claim.attempt,
+        answer_text=result.answer_text,
+        duration=result.duration,
+        timings=result.timings,
+        lipsync_engine=result.lipsync_engine,
+        **files,
+    )
+    if not finished:  # cancelled or taken over between the last step and now: theirs stands
+        _discard(out_dir)
+    return _status(clip_id)
+
+
+def _discard(out_dir: Path) -> None:
+    """Remove this attempt's files (and the clip's folder if no other attempt has one)."""
+    shutil.rmtree(out_dir, ignore_errors=True)
+    with contextlib.suppress(OSError):  # another attempt's folder is still there
+        out_dir.parent.rmdir()
+
+
+def _run(clip: Clip, claim: lifecycle.Claim, out_dir: Path, beat: Heartbeat) -> BuildResult:
     from builder.engines import engines_for, media_format, with_defaults
 
-    clip = Clip.objects.select_related("question", "persona_version").filter(pk=clip_id).first()
-    if clip is None:
-        # A message from another install sharing the broker, or a clip removed by an admin.
-        log.warning("clip %s does not exist; nothing to build", clip_id)
-        return "missing"
-    if not clip.claim(worker=worker_name()):
-        if _abandoned(clip):
-            clip_fail(clip=clip, reason=f"the worker building it ({clip.claimed_by}) stopped")
-        log.info("clip %s is %s; not building it again", clip_id, clip.status)
-        return clip.status
     question = clip.question
-    if question is not None and question.status == Question.Status.APPROVED:
-        question.start_building()
-    # A retry starts clean: segments of an earlier attempt are replaced.
-    clip.segments.all().delete()
     request = BuildRequest(
         clip_id=clip.pk,
         question_text=question.text if question else "",
         viewer_name=question.viewer_name if question else "",
         persona=with_defaults(clip.persona_version.data),
     )
-    out_dir = Path(settings.MEDIA_ROOT) / "clips" / str(clip.pk)
-    try:
-        result = build_clip_media(
-            request,
-            engines_for(request.persona),
-            media_format(),
-            out_dir,
-            on_segment=lambda ready: segment_record(clip=clip, ready=ready),
-            graphics=Graphics(question_banner=settings.CLIP_QUESTION_BANNER, captions=settings.CLIP_CAPTIONS),
-            on_progress=lambda progress: progress_record(clip=clip, progress=progress),
-        )
-    except BuildCancelled:
-        _discard_media(clip)
-        log.info("clip %s: build stopped, a moderator cancelled it", clip.pk)
-        return Clip.Status.CANCELLED
-    except TransientBuildError as exc:
-        if last_attempt:
-            clip_fail(clip=clip, reason=f"gave up after retries: {exc}")
-            return clip.status
-        clip.release(reason=f"retrying: {exc}")
-        raise
-    except BuildError as exc:
-        clip_fail(clip=clip, reason=str(exc))
-        return clip.status
-    except SoftTimeLimitExceeded:
-        clip_fail(clip=clip, reason="the build took longer than the time limit")
-        return clip.status
-    except Exception as exc:
-        # Whatever broke, the clip must not stay "building" forever and the question must say why.
-        log.exception("clip %s: unexpected build error", clip.pk)
-        clip_fail(clip=clip, reason=f"unexpected error: {type(exc).__name__}: {exc}")
-        return clip.status
-    try:
-        _finish(clip, question, result)
-    except (IllegalTransition, StaleState):
-        # Cancelled between the last progress check and now: the moderator's word stands.
-        clip.refresh_from_db(fields=["status"])
-        _discard_media(clip)
-        log.info("clip %s finished but is %s; its media is discarded", clip.pk, clip.status)
-    return clip.status
 
+    def on_segment(ready: SegmentReady) -> None:
+        recorded = lifecycle.record_segment(
+            clip_id=claim.clip_id, attempt=claim.attempt, index=ready.index,
+            media=media_name(ready.path), duration=ready.duration, text=ready.text,
+        )  # fmt: skip
+        if recorded is None:
+            raise BuildCancelled(f"clip {claim.clip_id} attempt {claim.attempt} is no longer building")
 
-def _finish(clip: Clip, question: Question | None, result: BuildResult) -> None:
-    with transaction.atomic():
-        clip.mark_ready(
-            progress={},
-            answer_text=result.answer_text,
-            duration=result.duration,
-            timings=result.timings,
-            lipsync_engine=result.lipsync_engine,
-            **{name: media_name(path) for name, path in result.files.items()},
-        )
-        if question is not None:
-            question.mark_ready()
-            # The streamer may have started airing it while it was still building.
-            clip.refresh_from_db(fields=["aired_count"])
-            if clip.aired_count:
-                question.mark_aired()
+    def on_progress(state: dict[str, Any]) -> None:
+        if beat.lost.is_set() or not lifecycle.progress(
+            clip_id=claim.clip_id, attempt=claim.attempt, state=state
+        ):
+            raise BuildCancelled(f"clip {claim.clip_id} attempt {claim.attempt} is no longer building")
 
-
-def _abandoned(clip: Clip) -> bool:
-    """Claimed longer ago than any build may run: its worker was killed (hard limit, crash)."""
-    clip.refresh_from_db(fields=["status", "started_at", "claimed_by"])
-    limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    return (
-        clip.status == Clip.Status.BUILDING
-        and clip.started_at is not None
-        and (timezone.now() - clip.started_at > limit)
+    return build_clip_media(
+        request,
+        engines_for(request.persona),
+        media_format(),
+        out_dir,
+        on_segment=on_segment,
+        graphics=Graphics(question_banner=settings.CLIP_QUESTION_BANNER, captions=settings.CLIP_CAPTIONS),
+        on_progress=on_progress,
     )
 
 
-def segment_record(*, clip: Clip, ready: SegmentReady) -> Segment:
-    """Store a finished segment at once: the streamer may start airing before the clip is done."""
-    segment = Segment.objects.create(
-        clip=clip, index=ready.index, media=media_name(ready.path), duration=ready.duration, text=ready.text
-    )
-    broadcast_on_commit("clips")
-    return segment
+def _status(clip_id: int) -> str:
+    return Clip.objects.filter(pk=clip_id).values_list("status", flat=True).first() or "missing"
 
 
-def progress_record(*, clip: Clip, progress: dict[str, Any]) -> None:
-    """Store where the build is for the dashboard, and stop here if a moderator cancelled it."""
-    updated = Clip.objects.filter(pk=clip.pk, status=Clip.Status.BUILDING).update(progress=progress)
-    if not updated:
-        raise BuildCancelled(f"clip {clip.pk} is no longer building")
-    broadcast_on_commit("clips")
+def _not_claimed(clip_id: int) -> str:
+    """A task for a clip that is not queued: a duplicate, or one redelivered after its worker died.
 
-
-def _discard_media(clip: Clip) -> None:
-    clip.segments.all().delete()
-    shutil.rmtree(Path(settings.MEDIA_ROOT) / "clips" / str(clip.pk), ignore_errors=True)
-
-
-def clip_fail(*, clip: Clip, reason: str) -> None:
-    """Mark the clip failed and say why on its question too; the question itself is kept.
-
-    Its partial media goes: a failed clip never airs, and a retry builds it again from scratch.
+    In the second case the claimer is a process of this very host that no longer exists: the
+    rebuild starts now rather than when the reaper notices the silent heartbeat.
     """
-    _discard_media(clip)
-    with transaction.atomic():
-        clip.fail(reason=reason)
-        question = clip.question
-        if question is not None:
-            question.refresh_from_db(fields=["status"])
-            if question.can_move(Question.Status.FAILED):
-                question.fail(reason=f"clip build failed: {reason}")
-    log.warning("clip %s failed: %s", clip.pk, reason)
+    clip = Clip.objects.filter(pk=clip_id).values("status", "attempt", "claimed_by").first()
+    if clip is None:
+        # A message from another install sharing the broker, or a clip removed by an admin.
+        log.warning("clip %s does not exist; nothing to build", clip_id)
+        return "missing"
+    if clip["status"] == Clip.Status.BUILDING and _claimer_is_gone(clip["claimed_by"]):
+        why = f"its worker ({clip['claimed_by']}) stopped"
+        if lifecycle.rebuild(clip_id=clip_id, attempt=clip["attempt"], why=why) == Clip.Status.QUEUED:
+            return clip_build(clip_id=clip_id)
+    log.info("clip %s is %s; not building it again", clip_id, clip["status"])
+    return _status(clip_id)
+
+
+def _claimer_is_gone(claimed_by: str) -> bool:
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # a live process of another user
+        return False
+    return False
+
+
+class Heartbeat:
+    """Refreshes the claim's heartbeat on its own thread (and own database connection) every
+    BUILD_HEARTBEAT_SECONDS. `lost` is set once the attempt is no longer this worker's."""
+
+    def __init__(self, claim: lifecycle.Claim) -> None:
+        self.claim = claim
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Heartbeat:
+        # A build run inside an open transaction (a test, a shell) has nobody to prove liveness
+        # to: other connections cannot see its rows.
+        if not connection.in_atomic_block:
+            self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{self.claim.clip_id}")
+            self._thread.daemon = True
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(settings.BUILD_HEARTBEAT_SECONDS):
+                close_old_connections()
+                try:
+                    alive = lifecycle.heartbeat(clip_id=self.claim.clip_id, attempt=self.claim.attempt)
+                except DatabaseError as exc:  # the database restarting: try again next beat
+                    log.warning("heartbeat of clip %s failed: %s", self.claim.clip_id, exc)
+                    connection.close()
+                    continue
+                if not alive:
+                    self.lost.set()
+                    return
+        finally:
+            connection.close()

@@ -30,10 +30,11 @@ def warm_up_engines(**_: Any) -> None:
     retry_backoff=2,
     retry_backoff_max=60,
     retry_jitter=True,
-    max_retries=3,
+    # The lifecycle counts attempts (BUILD_MAX_ATTEMPTS) and fails the clip after the last one;
+    # Celery only spaces the retries out.
+    max_retries=None,
 )
 def build_clip(self, clip_id: int) -> str:  # noqa: ANN001 — Celery's bound task
-    # The soft time limit is handled in clip_build (the clip fails with a readable reason and its
-    # partial files are removed); the hard limit kills the worker process, and acks_late
-    # redelivers the task, which then finds the clip claimed.
-    return clip_build(clip_id=clip_id, last_attempt=self.request.retries >= self.max_retries)
+    # A worker that dies mid-build (SIGKILL, out of memory, the hard time limit) leaves a silent
+    # heartbeat: the redelivered task or the reaper (aijesus/studio/tasks.py) starts a new attempt.
+    return clip_build(clip_id=clip_id)

@@ -5,6 +5,11 @@ Order of new answers: clips never aired (aired_count 0, not deleted), by their q
 clip is eligible at once. A clip still building is eligible only if its build keeps ahead of real
 time (`can_start_early`), so the stream never has to wait for a segment mid-answer. A building clip
 that is not eligible yet does not hold up a ready one behind it.
+
+A clip airs as one build attempt: its segments are looked up for that attempt only, and only while
+the clip still is at that attempt (building or ready). An attempt taken away mid-air (released,
+reaped, failed, cancelled) therefore ends the airing at the next segment boundary; see
+aijesus/studio/lifecycle.py for how that airing is (not) counted.
 """
 
 from __future__ import annotations
@@ -72,8 +77,8 @@ class Playout:
         for clip in self.fresh()[:_CANDIDATES]:
             if clip.status == Clip.S.READY:
                 return clip
-            if can_start_early(self.ready_seconds(clip.pk), clip.started_at, now, margin=self.margin,
-                               lead=self.lead):  # fmt: skip
+            ready = self.ready_seconds(clip.pk, clip.attempt)
+            if can_start_early(ready, clip.started_at, now, margin=self.margin, lead=self.lead):
                 return clip
         while self.reair_requests:
             clip_id = self.reair_requests.popleft()
@@ -92,9 +97,13 @@ class Playout:
         return items
 
     # -- what a clip source needs while a clip plays
-    def ready_seconds(self, clip_id: int) -> float:
-        """Seconds of media in the clip's segments 0, 1, 2, ... up to the first one missing."""
-        rows = Segment.objects.filter(clip_id=clip_id).order_by("index").values_list("index", "duration")
+    def ready_seconds(self, clip_id: int, attempt: int) -> float:
+        """Seconds of media in the attempt's segments 0, 1, 2, ... up to the first one missing."""
+        rows = (
+            Segment.objects.filter(clip_id=clip_id, attempt=attempt)
+            .order_by("index")
+            .values_list("index", "duration")
+        )
         total = 0.0
         for expected, (index, duration) in enumerate(rows):
             if index != expected:
@@ -102,17 +111,24 @@ class Playout:
             total += duration
         return total
 
-    def total_seconds(self, clip_id: int) -> float:
-        return Segment.objects.filter(clip_id=clip_id).aggregate(s=Sum("duration"))["s"] or 0.0
+    def total_seconds(self, clip_id: int, attempt: int) -> float:
+        rows = Segment.objects.filter(clip_id=clip_id, attempt=attempt)
+        return rows.aggregate(s=Sum("duration"))["s"] or 0.0
 
-    def segment_path(self, clip_id: int, index: int) -> Path | None:
-        segment = Segment.objects.filter(clip_id=clip_id, index=index).first()
+    def segment_path(self, clip_id: int, attempt: int, index: int) -> Path | None:
+        segment = Segment.objects.filter(
+            clip_id=clip_id,
+            attempt=attempt,
+            index=index,
+            clip__attempt=attempt,
+            clip__status__in=[Clip.S.BUILDING, Clip.S.READY],
+        ).first()
         if segment is None or not segment.media:
             return None
         return Path(segment.media.path)
 
-    def still_building(self, clip_id: int) -> bool:
-        return Clip.objects.filter(pk=clip_id, status=Clip.S.BUILDING).exists()
+    def still_building(self, clip_id: int, attempt: int) -> bool:
+        return Clip.objects.filter(pk=clip_id, attempt=attempt, status=Clip.S.BUILDING).exists()
 
 
 def _clip_json(clip: Clip, kind: str) -> dict[str, Any]:

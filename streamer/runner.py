@@ -8,24 +8,34 @@ writes, across clips and across encoder restarts.
 If ffmpeg dies (the RTMP connection dropped, the ingest refused us) the frame being written is
 kept, ffmpeg is started again after a backoff (0.5 s, doubling, at most 10 s, reset after 10 s on
 air), and the stream goes on from that very frame: a clip that was playing resumes where it was
-cut, it does not restart (it was already counted as aired, and viewers heard its beginning).
+cut, it does not restart (viewers heard its beginning).
+
+An airing is reported to the lifecycle when it ends (aired: counted if it played a ready clip's
+attempt whole, or was skipped); if the build attempt it plays is taken away, the clip ends at the
+next segment boundary and is not counted. While the database is unreachable the idle loop (or the
+wait for the next segment) goes on, and reports are kept until they can be written.
 """
 
 from __future__ import annotations
 
-import contextlib
+import collections
+import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import redis
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection
+from django.utils import timezone
 
-from aijesus.studio.models import Clip, IllegalTransition, Question, StaleState
+from aijesus.studio import lifecycle
+from aijesus.studio.models import Clip
 from builder.media import MediaFormat
 from streamer import control
 from streamer.encoder import EncoderDied, StreamEncoder
@@ -39,6 +49,7 @@ from streamer.state import StatePublisher
 log = logging.getLogger(__name__)
 
 BACKOFF_FIRST, BACKOFF_CAP, BACKOFF_RESET = 0.5, 10.0, 10.0  # seconds
+T = TypeVar("T")
 
 
 class Streamer:
@@ -66,7 +77,8 @@ class Streamer:
         self.now_playing: dict[str, Any] | None = None
         self._skip = False
         self._backoff = BACKOFF_FIRST
-        self._redis_warned = float("-inf")
+        self._redis_warned = self._db_warned = float("-inf")
+        self._reports: collections.deque[Callable[[], bool | None]] = collections.deque()
         self._batch = max(1, fmt.fps // 5)  # commands are read about 5 times a second
         # Frames of dissolve from the idle loop into a clip (a quarter second by default).
         self._fade = max(1, fmt.fps // 4) if fade_frames is None else fade_frames
@@ -80,7 +92,7 @@ class Streamer:
             while not stop.is_set():
                 close_old_connections()
                 self._take_commands()
-                clip = None if self.paused else self.playout.next_clip()
+                clip = self._next_clip()
                 if clip is None:
                     self._play_idle(max(1, self.fmt.fps // 2), stop)
                 else:
@@ -98,14 +110,17 @@ class Streamer:
             self._emit(self._idle_picture(), self.idle.silence(self._samples()), stop)
 
     def _air(self, clip: Clip, stop: threading.Event) -> None:
+        attempt = clip.attempt
+        if not lifecycle.airing_started(clip_id=clip.pk, attempt=attempt):
+            return  # the attempt went away between the pick and now
+        started_at = timezone.now()
         source = ClipSource(
             self.fmt,
-            lambda index: self.playout.segment_path(clip.pk, index),
-            lambda: self.playout.still_building(clip.pk),
+            _or_on_db_error(lambda index: self.playout.segment_path(clip.pk, attempt, index), None),
+            # While the database is away, keep waiting for the next segment (idle frames).
+            _or_on_db_error(lambda: self.playout.still_building(clip.pk, attempt), True),
         )
-        clip.record_aired()  # counted once per airing, at its start: a resumed airing is the same one
-        _mark_question_aired(clip)
-        total = clip.duration or self.playout.total_seconds(clip.pk)
+        total = clip.duration or self.playout.total_seconds(clip.pk, attempt)
         question = clip.question
         self.now_playing = {
             "clip": clip.pk,
@@ -115,16 +130,18 @@ class Streamer:
             "elapsed": 0.0,
             "remaining": total,
         }
-        log.info("on air: clip %s (%.1f s)", clip.pk, total)
+        log.info("on air: clip %s attempt %s (%.1f s)", clip.pk, attempt, total)
         self._skip = False
+        ended = skipped = False
         try:
             while not stop.is_set():
                 if source.frames_taken % self._batch == 0:
                     self._take_commands()
                     if clip.duration is None:  # aired while building: its length is still growing
-                        total = max(total, self.playout.total_seconds(clip.pk))
+                        total = max(total, _or_on_db_error(self.playout.total_seconds, 0.0)(clip.pk, attempt))
                 frame = source.next_frame()
                 if frame is None:
+                    ended = True
                     break
                 if isinstance(frame, str):  # WAIT: the build fell behind after all
                     self.underruns += 1
@@ -139,6 +156,7 @@ class Streamer:
                 self._emit(frame, audio, stop)
                 if self._skip:
                     log.info("clip %s skipped", clip.pk)
+                    skipped = True
                     break
                 elapsed = source.frames_taken / self.fmt.fps
                 self.now_playing.update(elapsed=elapsed, remaining=max(0.0, total - elapsed))
@@ -147,7 +165,44 @@ class Streamer:
             # clip ended on, so the cut back to it needs no dissolve.
             self.idle_offset = self.frame - source.frames_taken
             self.now_playing = None
-            _mark_question_aired(clip)  # a clip started while building: its question is ready now
+            self._report_airing(clip.pk, attempt, started_at, ended=ended, skipped=skipped)
+
+    def _report_airing(self, clip_id: int, attempt: int, started_at: datetime, *, ended: bool,
+                       skipped: bool) -> None:  # fmt: skip
+        """Tell the lifecycle how the airing ended; kept and retried while the database is away."""
+        if ended or skipped:
+            report = functools.partial(
+                lifecycle.aired, clip_id=clip_id, attempt=attempt, started_at=started_at, skipped=skipped
+            )
+        else:  # the streamer is stopping mid-clip: the whole answer airs after a restart
+            report = functools.partial(lifecycle.airing_abandoned, clip_id=clip_id)
+        self._reports.append(report)
+        self._flush_reports()
+
+    def _flush_reports(self) -> bool:
+        while self._reports:
+            try:
+                counted = self._reports[0]()
+            except DatabaseError as exc:
+                log.warning("cannot record an airing yet (kept, retried): %s", exc)
+                connection.close()
+                return False
+            self._reports.popleft()
+            if counted is False:
+                log.info("an airing was cut short by its build: not counted, the answer airs whole later")
+        return True
+
+    def _next_clip(self) -> Clip | None:
+        if self.paused or not self._flush_reports():
+            return None
+        try:
+            return self.playout.next_clip()
+        except DatabaseError as exc:  # the database restarting: the idle loop goes on meanwhile
+            if time.monotonic() - self._db_warned > 30:
+                self._db_warned = time.monotonic()
+                log.warning("cannot read the playout queue (the stream goes on): %s", exc)
+            connection.close()
+            return None
 
     # -- frames into the encoder
     def _samples(self) -> int:
@@ -220,7 +275,7 @@ class Streamer:
             "output": self.outputs.describe(),
             "paused": self.paused,
             "now_playing": dict(self.now_playing) if self.now_playing else None,
-            "queue": self.playout.upcoming(),
+            "queue": _or_on_db_error(self.playout.upcoming, [])(),
             "health": {
                 "fps": round(self.pacer.achieved_fps, 2),
                 "target_fps": self.fmt.fps,
@@ -244,12 +299,17 @@ class Streamer:
         connection.close()
 
 
-def _mark_question_aired(clip: Clip) -> None:
-    question = Question.objects.filter(pk=clip.question_id).first() if clip.question_id else None
-    if question is None or question.status != Question.S.READY:
-        return
-    with contextlib.suppress(IllegalTransition, StaleState):  # someone else moved it on
-        question.mark_aired()
+def _or_on_db_error(call: Callable[..., T], fallback: T) -> Callable[..., T]:
+    """`call`, answering `fallback` while the database is unreachable (it reconnects next time)."""
+
+    def guarded(*args: Any) -> T:
+        try:
+            return call(*args)
+        except DatabaseError:
+            connection.close()
+            return fallback
+
+    return guarded
 
 
 def crossfade(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Concat, Right
 
+from aijesus.studio import lifecycle
 from aijesus.studio.broadcast import broadcast_on_commit
 from aijesus.studio.models import Clip, IllegalTransition, ModeratorAction, Persona, Question, StaleState
 
@@ -67,12 +69,11 @@ def question_approve(*, question: Question, by: Any = None, text: str | None = N
     before = question.text
     with transaction.atomic():
         question.approve(by=by, text=edited or None)
-        clip = Clip.objects.create(question=question, persona_version=version)
+        clip = lifecycle.enqueue(question=question, version=version)
         if edited and edited != before:
             ModeratorAction.record("edit", by=by, question=question, detail=f"was: {before}")
         if by is not None:
             ModeratorAction.record("approve", by=by, question=question, clip=clip)
-        transaction.on_commit(lambda: _enqueue_build(clip.pk), robust=True)
     return clip
 
 
@@ -108,11 +109,20 @@ def question_bump(*, question: Question, by: Any, amount: float) -> float:
             f"question {question.pk} is {question.status}: only pending questions can be bumped"
         )
     name = by.get_username() if by is not None else "system"
+    note = f"+{amount:g} bumped by {name}"
+    # One UPDATE computes both from the row as it is now: a bump or chat boost landing meanwhile
+    # adds to ours instead of being overwritten by what we read before.
     with transaction.atomic():
-        Question.objects.filter(pk=question.pk).update(priority=F("priority") + amount)
+        updated = Question.objects.filter(pk=question.pk, status=Question.Status.PENDING).update(
+            priority=F("priority") + amount,
+            priority_reason=Case(
+                When(priority_reason="", then=Value(note)),
+                default=Right(Concat(F("priority_reason"), Value("; "), Value(note)), 200),
+            ),
+        )
+        if not updated:
+            raise StaleState(f"question {question.pk} was moderated meanwhile: it can no longer be bumped")
         question.refresh_from_db(fields=["priority", "priority_reason"])
-        reason = f"{question.priority_reason}; +{amount:g} bumped by {name}".lstrip("; ")
-        Question.objects.filter(pk=question.pk).update(priority_reason=reason[-200:])
         ModeratorAction.record("bump", by=by, question=question, detail=f"+{amount:g}")
         broadcast_on_commit("queue")
     return question.priority
@@ -124,11 +134,11 @@ def clip_cancel(*, clip: Clip, by: Any) -> None:
     name = by.get_username() if by is not None else "system"
     reason = f"build cancelled by {name}"
     with transaction.atomic():
-        clip.cancel(reason=reason)
-        question = clip.question
-        if question is not None and question.can_move(Question.Status.FAILED):
-            question.fail(reason=reason)
-        ModeratorAction.record("cancel", by=by, clip=clip, question=question)
+        if not lifecycle.cancel(clip=clip, reason=reason):
+            clip.refresh_from_db(fields=["status"])
+            raise IllegalTransition(f"clip {clip.pk} is {clip.status}: only queued or building clips stop")
+        clip.refresh_from_db()
+        ModeratorAction.record("cancel", by=by, clip=clip, question=clip.question)
 
 
 def clip_retry(*, question: Question, by: Any) -> Clip:
@@ -143,9 +153,8 @@ def clip_retry(*, question: Question, by: Any) -> Clip:
     version = persona.latest_version() or persona.save_version(note="first version")
     with transaction.atomic():
         question.approve(by=by)
-        clip = Clip.objects.create(question=question, persona_version=version)
+        clip = lifecycle.enqueue(question=question, version=version)
         ModeratorAction.record("retry", by=by, question=question, clip=clip)
-        transaction.on_commit(lambda: _enqueue_build(clip.pk), robust=True)
     return clip
 
 
@@ -156,11 +165,3 @@ def clip_delete(*, clip: Clip, by: Any, reason: str) -> None:
         clip.soft_delete(by=by, reason=reason.strip())
         ModeratorAction.record("delete", by=by, clip=clip, question=clip.question, detail=reason.strip())
         broadcast_on_commit("clips")
-
-
-# robust=True: a broker that is down must not turn a committed approval into an error (the chat
-# ingest would store its batch twice); Django logs the failure, and the clip stays queued.
-def _enqueue_build(clip_id: int) -> None:
-    from builder.tasks import build_clip
-
-    build_clip.delay(clip_id)

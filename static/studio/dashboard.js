@@ -84,7 +84,11 @@
     box.querySelector(".segs").textContent =
       sentences + " sentence(s) voiced · " + segments + " segment(s) ready";
     box.querySelector(".answer").textContent = progress.answer || "";
-    row.querySelector(".clip").textContent = "";
+    // A rebuild says why (e.g. "rebuilding after its worker (…) stopped (attempt 2/3)").
+    const notes = [];
+    if (clip && clip.note) notes.push(clip.note);
+    if (clip && clip.on_air) notes.push("on air while building");
+    row.querySelector(".clip").textContent = notes.join(" · ");
   }
 
   function describeClip(clip) {

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-import builder.services
+from aijesus.studio import lifecycle
 from aijesus.studio.models import Clip, ModeratorAction, Question
 from aijesus.studio.services import clip_cancel, question_approve, question_submit
 from builder.services import clip_build
@@ -22,13 +22,14 @@ def queued_clip(persona, settings, tmp_path, django_capture_on_commit_callbacks)
 
 def test_progress_moves_through_the_stages_and_is_cleared_when_ready(queued_clip, monkeypatch):
     seen: list[dict] = []
-    record = builder.services.progress_record
+    record = lifecycle.progress
 
-    def spy(*, clip, progress):
-        record(clip=clip, progress=progress)
-        seen.append(Clip.objects.get(pk=clip.pk).progress)
+    def spy(*, clip_id, attempt, state):
+        moved = record(clip_id=clip_id, attempt=attempt, state=state)
+        seen.append(Clip.objects.get(pk=clip_id).progress)
+        return moved
 
-    monkeypatch.setattr(builder.services, "progress_record", spy)
+    monkeypatch.setattr(lifecycle, "progress", spy)
     assert clip_build(clip_id=queued_clip.pk) == "ready"
     stages = [p["stage"] for p in seen]
     assert stages[0] == "answer" and stages[-1] == "join" and "video" in stages
@@ -41,14 +42,14 @@ def test_progress_moves_through_the_stages_and_is_cleared_when_ready(queued_clip
 
 
 def test_a_cancel_during_the_build_stops_it_and_keeps_nothing(queued_clip, moderator, monkeypatch, settings):
-    record = builder.services.segment_record
+    record = lifecycle.record_segment
 
-    def cancel_after_first(*, clip, ready):
-        segment = record(clip=clip, ready=ready)
-        clip_cancel(clip=Clip.objects.select_related("question").get(pk=clip.pk), by=moderator)
-        return segment
+    def cancel_after_first(**segment):
+        recorded = record(**segment)
+        clip_cancel(clip=Clip.objects.select_related("question").get(pk=segment["clip_id"]), by=moderator)
+        return recorded
 
-    monkeypatch.setattr(builder.services, "segment_record", cancel_after_first)
+    monkeypatch.setattr(lifecycle, "record_segment", cancel_after_first)
     assert clip_build(clip_id=queued_clip.pk) == "cancelled"
     clip = Clip.objects.get(pk=queued_clip.pk)
     assert clip.status == "cancelled" and clip.error == "build cancelled by mod"

@@ -1,6 +1,9 @@
 """build_clip through a real Celery worker on the gpu queue (broker = the real Redis)."""
 
 import os
+import socket
+import subprocess
+import sys
 
 import av
 import pytest
@@ -118,15 +121,25 @@ def test_the_soft_time_limit_fails_the_clip_and_removes_its_files(queued_clip, s
 
 
 @pytest.mark.django_db
-def test_a_clip_left_building_by_a_killed_worker_is_failed_on_redelivery(queued_clip, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
+def test_a_task_redelivered_after_its_worker_died_rebuilds_the_clip_at_once(queued_clip):
+    from aijesus.studio import lifecycle
 
     clip = queued_clip
-    assert clip.claim(worker="gone:1")
-    Clip.objects.filter(pk=clip.pk).update(
-        started_at=timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
-    )
-    assert clip_build(clip_id=clip.pk) == "failed"
-    assert Clip.objects.get(pk=clip.pk).error == "the worker building it (gone:1) stopped"
+    # A process of this host that no longer exists claimed it (a SIGKILLed pool child).
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    assert lifecycle.claim(clip_id=clip.pk, worker=f"{socket.gethostname()}:{gone.pid}")
+    assert clip_build(clip_id=clip.pk) == "ready"
+    clip.refresh_from_db()
+    assert clip.attempt == 2 and clip.claimed_by.endswith(f":{os.getpid()}")
+    assert {s.attempt for s in clip.segments.all()} == {2}
+
+
+@pytest.mark.django_db
+def test_a_task_for_a_clip_another_live_worker_builds_leaves_it_alone(queued_clip):
+    from aijesus.studio import lifecycle
+
+    clip = queued_clip
+    assert lifecycle.claim(clip_id=clip.pk, worker=f"{socket.gethostname()}:1")  # init: alive
+    assert clip_build(clip_id=clip.pk) == "building"
+    assert Clip.objects.get(pk=clip.pk).attempt == 1

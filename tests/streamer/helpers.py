@@ -10,12 +10,15 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import av
 import numpy as np
-from django.utils import timezone
+from django.db import transaction
 
-from aijesus.studio.models import Clip, Question, Segment
+from aijesus.studio import lifecycle
+from aijesus.studio.models import Clip
+from aijesus.studio.services import question_approve, question_submit
 from builder.encode.ffmpeg import ffmpeg_binary
 from builder.encode.segment import encode_segment
 from builder.media import MediaFormat
@@ -82,23 +85,39 @@ def make_clip(
     priority: float = 0.0,
     text: str = "a question",
 ) -> Clip:
-    """A ready clip (and its ready question) whose segments are encoded like the builder's."""
-    question = Question.objects.create(
-        viewer_name="viewer", text=text, original_text=text, priority=priority,
-        status=Question.S.READY, moderated_at=timezone.now(),
-    )  # fmt: skip
-    clip = Clip.objects.create(
-        question=question, persona_version=persona.latest_version(), status=Clip.S.BUILDING,
-        started_at=timezone.now(),
-    )  # fmt: skip
+    """A ready clip (and its ready question) whose segments are encoded like the builder's.
+
+    The clip becomes visible to a streamer only once it is ready (one transaction), so clips made
+    one after the other are all there before the streamer picks the first.
+    """
+    # No build task is sent: the test plays the builder's part itself.
+    with transaction.atomic(), mock.patch.object(lifecycle, "send"):
+        return _make_clip(persona, media_root, segments, fmt, priority=priority, text=text)
+
+
+def _make_clip(
+    persona: object,
+    media_root: Path,
+    segments: Iterable[tuple[Iterable[np.ndarray], np.ndarray]],
+    fmt: MediaFormat,
+    *,
+    priority: float,
+    text: str,
+) -> Clip:
+    question = question_approve(question=question_submit(text=text, viewer_name="viewer", priority=priority))
+    claim = lifecycle.claim(clip_id=question.clips.get().pk, worker="test")
+    clip = Clip.objects.get(pk=claim.clip_id)
     (media_root / "segments").mkdir(parents=True, exist_ok=True)
     total = 0.0
     for index, (frames, pcm) in enumerate(segments):
         name = f"segments/clip{clip.pk}-{index}.mp4"
         info = encode_segment(frames, pcm, 48_000, media_root / name, fmt)
-        Segment.objects.create(clip=clip, index=index, media=name, duration=info.duration)
+        lifecycle.record_segment(
+            clip_id=clip.pk, attempt=claim.attempt, index=index, media=name, duration=info.duration, text=""
+        )
         total += info.duration
-    clip.mark_ready(duration=total)
+    lifecycle.finish(clip_id=clip.pk, attempt=claim.attempt, duration=total)
+    clip.refresh_from_db()
     return clip
 
 

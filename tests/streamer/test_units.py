@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from aijesus.studio import lifecycle
 from aijesus.studio.models import Clip, Question
 from builder.media import MediaFormat
 from streamer import control
@@ -29,7 +30,7 @@ def _clip(persona, *, priority, approved_ago, status=Clip.S.READY, aired=0, star
     started = now - timedelta(seconds=started_ago) if started_ago is not None else now
     return Clip.objects.create(
         question=question, persona_version=persona.latest_version(), status=status, aired_count=aired,
-        started_at=started,
+        started_at=started, attempt=1,
     )  # fmt: skip
 
 
@@ -45,7 +46,7 @@ def test_new_answers_go_by_priority_then_approval_time_then_re_air_requests(pers
     order = []
     while (clip := playout.next_clip()) is not None:
         order.append(clip.pk)
-        clip.record_aired()
+        lifecycle.aired(clip_id=clip.pk, attempt=clip.attempt, started_at=timezone.now())
     assert order == [early_high.pk, late_high.pk, low.pk, aired.pk]
     assert [item["clip"] for item in Playout().upcoming()] == []
 

@@ -6,6 +6,7 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.core.management import call_command
 
+from aijesus.studio import lifecycle
 from aijesus.studio.models import Clip, Question
 from aijesus.studio.services import question_approve, question_submit
 from tests.studio.ws import dashboard_socket, session_cookie
@@ -89,7 +90,7 @@ def test_the_snapshot_shows_builds_in_progress_with_their_stage(persona, django_
 
     with django_capture_on_commit_callbacks(execute=False):
         clip = question_approve(question=question_submit(text="Why?", viewer_name="ivy"))
-    assert clip.claim(worker="w1")
+    assert lifecycle.claim(clip_id=clip.pk, worker="w1")
     Clip.objects.filter(pk=clip.pk).update(progress={"stage": "video", "sentences": 1, "answer": "Because."})
     snapshot = studio_snapshot()
     assert snapshot["pending"] == [] and snapshot["recent"] == []

@@ -48,19 +48,8 @@ def test_illegal_transitions_raise_a_clear_error(moderator):
     question.reject(by=moderator, reason="spam")
     with pytest.raises(IllegalTransition, match=r"question \d+: cannot go from 'rejected' to 'approved'"):
         question.approve(by=moderator)
-    with pytest.raises(IllegalTransition):
-        question.mark_aired()
     question.refresh_from_db()
     assert question.status == "rejected"
-
-
-def test_the_full_life_of_an_answered_question(moderator):
-    question = make_question()
-    question.approve(by=moderator)
-    question.start_building()
-    question.mark_ready()
-    question.mark_aired()
-    assert Question.objects.get(pk=question.pk).status == "aired"
 
 
 def test_a_dropped_question_keeps_its_reason_and_can_be_reopened(moderator):

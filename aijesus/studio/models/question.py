@@ -28,15 +28,13 @@ class Question(StatusMachine):
         MANUAL = "manual", "Command line / dashboard"
 
     S = Status
+    # Moderation moves only. From approval on, the status follows the question's current clip and
+    # only aijesus/studio/lifecycle.py writes it (approved, building, ready, aired, failed).
     TRANSITIONS = {
         S.PENDING: frozenset({S.APPROVED, S.REJECTED, S.DROPPED}),
         S.REJECTED: frozenset({S.PENDING}),
         S.DROPPED: frozenset({S.PENDING}),
-        S.APPROVED: frozenset({S.BUILDING, S.FAILED}),
-        S.BUILDING: frozenset({S.READY, S.FAILED}),
-        S.READY: frozenset({S.AIRED, S.FAILED}),
         S.FAILED: frozenset({S.APPROVED}),
-        S.AIRED: frozenset(),
     }
 
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
@@ -90,16 +88,3 @@ class Question(StatusMachine):
 
     def reopen(self, *, by: Any) -> None:
         self._move(self.S.PENDING, moderated_by=by, moderated_at=timezone.now(), status_reason="")
-
-    # -- driven by the clip's life
-    def start_building(self) -> None:
-        self._move(self.S.BUILDING)
-
-    def mark_ready(self) -> None:
-        self._move(self.S.READY)
-
-    def mark_aired(self) -> None:
-        self._move(self.S.AIRED)
-
-    def fail(self, *, reason: str) -> None:
-        self._move(self.S.FAILED, status_reason=reason)

@@ -1,0 +1,352 @@
+"""The one owner of a clip's life from approval to air, and of its question's status meanwhile.
+
+    approve/retry ─► queued ──claim──► building ──finish──► ready ──aired──► aired_count > 0
+                       ▲  ▲               │  │  │
+                       │  └── release ────┘  │  └── fail ──► failed
+                       └───── reap ──────────┘ (cancel from queued or building ──► cancelled)
+
+Callers: the web (`enqueue`, `cancel`), the builder's task (`claim`, `heartbeat`, `progress`,
+`record_segment`, `finish`, `fail`, `release`), the streamer (`airing_started`, `aired`,
+`airing_abandoned`) and the scheduler (`reap`). Nothing else writes these statuses.
+
+Every transition is one transaction of conditional UPDATEs on (status, attempt): of two processes
+acting on one clip at once exactly one wins and the other learns it from the return value, so a
+second reaper, a redelivered task or a late worker does no harm. A question's status from approval
+on is derived from its current clip in the same transaction (`_follow`): queued → approved,
+building → building, ready → ready (aired once it has aired), failed or cancelled → failed.
+
+Exactly one whole answer on air: an airing counts only when it reaches the end of a ready clip
+of the attempt it started with (or a moderator skips it). If the attempt the streamer is airing is
+released, reaped, failed or cancelled, the streamer goes back to the idle pose at the next sentence
+boundary, nothing is counted, and the rebuilt answer airs whole later.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from aijesus.studio.broadcast import broadcast_on_commit
+from aijesus.studio.models import Clip, PersonaVersion, Question, Segment
+
+log = logging.getLogger(__name__)
+
+S = Clip.Status
+_QUESTION_FOLLOWS = {
+    S.QUEUED: Question.Status.APPROVED,
+    S.BUILDING: Question.Status.BUILDING,
+    S.READY: Question.Status.READY,
+    S.FAILED: Question.Status.FAILED,
+    S.CANCELLED: Question.Status.FAILED,
+}
+
+
+# -- approval
+
+
+def enqueue(*, question: Question | None, version: PersonaVersion) -> Clip:
+    """A new clip for an approved question; its build task is sent once this commits."""
+    with transaction.atomic():
+        clip = Clip.objects.create(question=question, persona_version=version)
+        _follow(clip.pk)
+        # robust: a broker that is down must not turn a committed approval into an error (the
+        # chat ingest would store its batch twice). The clip stays queued with no enqueued_at,
+        # and the reaper sends it once the broker answers.
+        transaction.on_commit(lambda: send(clip.pk), robust=True)
+    return clip
+
+
+def send(clip_id: int) -> bool:
+    """Send the build task of a queued clip; record when, so the reaper knows a task is out."""
+    from builder.tasks import build_clip
+
+    try:
+        # No publish retries: a broker that is down fails fast here and the reaper sends later.
+        build_clip.apply_async((clip_id,), retry=False)
+    except (OperationalError, OSError) as exc:  # the broker is unreachable: the reaper sends it later
+        log.warning("could not send the build of clip %s (the reaper will): %s", clip_id, exc)
+        return False
+    Clip.objects.filter(pk=clip_id, status=S.QUEUED).update(enqueued_at=timezone.now())
+    return True
+
+
+def cancel(*, clip: Clip, reason: str) -> bool:
+    """A moderator stops a queued or building clip; its worker notices at its next step."""
+    with transaction.atomic():
+        moved = _move(clip.pk, {S.QUEUED, S.BUILDING}, S.CANCELLED, error=reason, finished_at=timezone.now())
+        if moved:
+            Segment.objects.filter(clip_id=clip.pk).delete()  # a cancelled clip keeps nothing
+            _follow(clip.pk, reason=reason)
+            transaction.on_commit(lambda: remove_media(clip.pk))
+    return moved
+
+
+# -- the worker
+
+
+@dataclass(frozen=True)
+class Claim:
+    clip_id: int
+    attempt: int
+
+    @property
+    def last(self) -> bool:
+        return self.attempt >= settings.BUILD_MAX_ATTEMPTS
+
+
+def claim(*, clip_id: int, worker: str) -> Claim | None:
+    """Take a queued clip for building; None if it is not queued (any more)."""
+    now = timezone.now()
+    with transaction.atomic():
+        current = Clip.objects.filter(pk=clip_id, status=S.QUEUED).values_list("attempt", flat=True).first()
+        if current is None:
+            return None
+        updated = Clip.objects.filter(pk=clip_id, status=S.QUEUED, attempt=current).update(
+            status=S.BUILDING,
+            attempt=current + 1,
+            claimed_by=worker[:200],
+            started_at=now,
+            heartbeat_at=now,
+            finished_at=None,
+            error="",
+            progress={},
+            updated_at=now,
+        )
+        if not updated:
+            return None
+        _follow(clip_id)
+    return Claim(clip_id, current + 1)
+
+
+def heartbeat(*, clip_id: int, attempt: int) -> bool:
+    """The worker is alive; False if this attempt is no longer the clip's (cancelled, reaped)."""
+    return _building(clip_id, attempt).update(heartbeat_at=timezone.now()) == 1
+
+
+def progress(*, clip_id: int, attempt: int, state: dict[str, Any]) -> bool:
+    """Where the build is, for the dashboard; doubles as a heartbeat."""
+    moved = _building(clip_id, attempt).update(progress=state, heartbeat_at=timezone.now()) == 1
+    if moved:
+        broadcast_on_commit("clips")
+    return moved
+
+
+def record_segment(
+    *, clip_id: int, attempt: int, index: int, media: str, duration: float, text: str
+) -> Segment | None:
+    """Store a finished segment at once (the streamer may air it before the clip is done)."""
+    with transaction.atomic():
+        if _building(clip_id, attempt).update(heartbeat_at=timezone.now()) != 1:
+            return None
+        segment = Segment.objects.create(
+            clip_id=clip_id, attempt=attempt, index=index, media=media, duration=duration, text=text
+        )
+        broadcast_on_commit("clips")
+    return segment
+
+
+def finish(*, clip_id: int, attempt: int, **results: Any) -> bool:
+    """The build is complete: the clip is ready (and its question too, unless it aired already)."""
+    with transaction.atomic():
+        moved = _building(clip_id, attempt).update(
+            status=S.READY,
+            finished_at=timezone.now(),
+            progress={},
+            note="",
+            updated_at=timezone.now(),
+            **results,
+        )
+        if moved:
+            # Earlier attempts are not aired any more: the streamer airs this one.
+            Segment.objects.filter(clip_id=clip_id).exclude(attempt=attempt).delete()
+            _follow(clip_id)
+            transaction.on_commit(lambda: remove_media(clip_id, keep=attempt))
+    return moved == 1
+
+
+def fail(*, clip_id: int, attempt: int | None, reason: str) -> bool:
+    """The clip failed (this attempt, or whatever attempt when None); the question keeps the reason."""
+    rows = Clip.objects.filter(pk=clip_id, status__in=[S.QUEUED, S.BUILDING])
+    if attempt is not None:
+        rows = rows.filter(attempt=attempt, status=S.BUILDING)
+    with transaction.atomic():
+        moved = rows.update(
+            status=S.FAILED, error=reason, finished_at=timezone.now(), updated_at=timezone.now()
+        )
+        if moved:
+            # A failed clip never airs; a retry is a new clip built from scratch.
+            Segment.objects.filter(clip_id=clip_id).delete()
+            _follow(clip_id, reason=f"clip build failed: {reason}")
+            transaction.on_commit(lambda: remove_media(clip_id))
+            log.warning("clip %s failed: %s", clip_id, reason)
+    return moved == 1
+
+
+def release(*, clip_id: int, attempt: int, reason: str) -> str:
+    """A transient error: back to the queue for another attempt, or failed after the last one.
+
+    Returns the clip's status afterwards ("queued", "failed", or whatever another process made it).
+    """
+    if attempt >= settings.BUILD_MAX_ATTEMPTS:
+        fail(clip_id=clip_id, attempt=attempt, reason=f"gave up after {attempt} attempts: {reason}")
+    else:
+        note = f"retrying after: {reason} (attempt {attempt + 1}/{settings.BUILD_MAX_ATTEMPTS})"
+        with transaction.atomic():
+            if _building(clip_id, attempt).update(
+                status=S.QUEUED, claimed_by="", note=note[:300], progress={}, enqueued_at=timezone.now(),
+                updated_at=timezone.now(),
+            ):  # fmt: skip
+                _follow(clip_id)
+    return Clip.objects.filter(pk=clip_id).values_list("status", flat=True).first() or "missing"
+
+
+# -- the streamer
+
+
+def airing_started(*, clip_id: int, attempt: int) -> bool:
+    """The first frame of this attempt is going on air; False if the attempt is no longer current."""
+    rows = Clip.objects.filter(pk=clip_id, attempt=attempt, status__in=[S.BUILDING, S.READY])
+    moved = rows.update(on_air_since=timezone.now())
+    broadcast_on_commit("clips")
+    return moved == 1
+
+
+def aired(*, clip_id: int, attempt: int, started_at: datetime, skipped: bool = False) -> bool:
+    """An airing ended. It counts if it played a ready clip's attempt whole, or a moderator skipped
+    it; the question is then aired. False (nothing counted) for an attempt that did not complete."""
+    statuses = [S.READY, S.BUILDING] if skipped else [S.READY]
+    with transaction.atomic():
+        rows = Clip.objects.filter(pk=clip_id, attempt=attempt, status__in=statuses)
+        counted = rows.update(
+            aired_count=F("aired_count") + 1, last_aired_at=timezone.now(), on_air_since=None
+        )
+        if counted:
+            Clip.objects.filter(pk=clip_id, first_aired_at__isnull=True).update(first_aired_at=started_at)
+            _follow(clip_id)
+        else:
+            Clip.objects.filter(pk=clip_id).update(on_air_since=None)
+        broadcast_on_commit("clips")
+    return counted == 1
+
+
+def airing_abandoned(*, clip_id: int) -> None:
+    """The streamer stopped airing a clip whose attempt went away: nothing is counted."""
+    Clip.objects.filter(pk=clip_id).update(on_air_since=None)
+    broadcast_on_commit("clips")
+
+
+# -- the scheduler
+
+
+@dataclass
+class Reaped:
+    rebuilt: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    resent: list[int] = field(default_factory=list)
+
+
+def reap(*, now: datetime | None = None) -> Reaped:
+    """Rebuild clips whose worker stopped; send again queued clips with no task out."""
+    now = now or timezone.now()
+    done = Reaped()
+    stale = now - timedelta(seconds=settings.BUILD_STALE_SECONDS)
+    silent = Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True)
+    building = Clip.objects.filter(silent, status=S.BUILDING)
+    for clip_id, attempt, worker in building.values_list("pk", "attempt", "claimed_by"):
+        outcome = rebuild(clip_id=clip_id, attempt=attempt, why=f"its worker ({worker}) stopped")
+        if outcome == S.QUEUED:
+            done.rebuilt.append(clip_id)
+        elif outcome == S.FAILED:
+            done.failed.append(clip_id)
+    resend_before = now - timedelta(seconds=settings.BUILD_RESEND_SECONDS)
+    queued = Clip.objects.filter(status=S.QUEUED).exclude(enqueued_at__gte=resend_before)
+    queued = queued.exclude(pk__in=done.rebuilt)  # sent as they were rebuilt
+    for clip_id in queued.values_list("pk", flat=True):
+        if send(clip_id):
+            done.resent.append(clip_id)
+    return done
+
+
+def rebuild(*, clip_id: int, attempt: int, why: str) -> str | None:
+    """Take a building attempt away from a worker that stopped: queued again (and sent), or failed
+    after the last attempt. Returns the new status, or None if another process moved it first."""
+    limit = settings.BUILD_MAX_ATTEMPTS
+    if attempt >= limit:
+        moved = fail(clip_id=clip_id, attempt=attempt, reason=f"{why} during attempt {attempt}/{limit}")
+        return S.FAILED if moved else None
+    note = f"rebuilding after {why} (attempt {attempt + 1}/{limit})"
+    with transaction.atomic():
+        moved = _building(clip_id, attempt).update(
+            status=S.QUEUED, claimed_by="", note=note[:300], progress={}, enqueued_at=None,
+            updated_at=timezone.now(),
+        )  # fmt: skip
+        if not moved:
+            return None
+        _follow(clip_id)
+        transaction.on_commit(lambda: send(clip_id), robust=True)
+    log.warning("clip %s: %s", clip_id, note)
+    return S.QUEUED
+
+
+# -- media
+
+
+def attempt_dir(clip_id: int, attempt: int) -> Path:
+    """Where one build attempt writes its files: attempts never overwrite each other's."""
+    return Path(settings.MEDIA_ROOT) / "clips" / str(clip_id) / f"attempt-{attempt}"
+
+
+def remove_media(clip_id: int, *, keep: int | None = None) -> None:
+    """Delete a clip's attempt folders (all, or all but `keep`)."""
+    root = Path(settings.MEDIA_ROOT) / "clips" / str(clip_id)
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        if keep is None or folder.name != f"attempt-{keep}":
+            shutil.rmtree(folder, ignore_errors=True)
+    if keep is None:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# -- inside
+
+
+def _building(clip_id: int, attempt: int) -> Any:
+    return Clip.objects.filter(pk=clip_id, status=S.BUILDING, attempt=attempt)
+
+
+def _move(clip_id: int, sources: set[str], target: str, **fields: Any) -> bool:
+    fields["updated_at"] = timezone.now()
+    return Clip.objects.filter(pk=clip_id, status__in=sources).update(status=target, **fields) == 1
+
+
+def _follow(clip_id: int, *, reason: str | None = None) -> None:
+    """Set the question's status from its current (latest) clip's, in the caller's transaction."""
+    clip = Clip.objects.filter(pk=clip_id).values("question_id", "status", "aired_count").first()
+    if clip is None or clip["question_id"] is None:
+        broadcast_on_commit("clips")
+        return
+    question_id = clip["question_id"]
+    if Clip.objects.filter(question_id=question_id, pk__gt=clip_id).exists():
+        return  # an older clip of a retried question: the newer one speaks for it
+    status = _QUESTION_FOLLOWS[clip["status"]]
+    if status == Question.Status.READY and clip["aired_count"]:
+        status = Question.Status.AIRED
+    fields: dict[str, Any] = {"status": status, "updated_at": timezone.now()}
+    if reason is not None:
+        fields["status_reason"] = reason
+    elif status != Question.Status.FAILED:
+        fields["status_reason"] = ""
+    Question.objects.filter(pk=question_id).update(**fields)
+    broadcast_on_commit("queue")
+    broadcast_on_commit("clips")
