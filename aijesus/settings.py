@@ -135,7 +135,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = "UTC"
 
 # --- Build liveness (aijesus/studio/lifecycle.py). A building clip's worker proves it is alive
-# every BUILD_HEARTBEAT_SECONDS; the reaper (Celery beat, every BUILD_REAP_SECONDS) rebuilds a clip
+# every BUILD_HEARTBEAT_SECONDS; the reaper (in celery beat, every BUILD_REAP_SECONDS) rebuilds a clip
 # whose heartbeat is older than BUILD_STALE_SECONDS, at most BUILD_MAX_ATTEMPTS times in all, and
 # sends again a queued clip whose task was last sent BUILD_RESEND_SECONDS ago (or never: broker down).
 BUILD_HEARTBEAT_SECONDS = env_float("BUILD_HEARTBEAT_SECONDS", 2.0, minimum=0.05, maximum=60.0)
@@ -148,14 +148,7 @@ if BUILD_STALE_SECONDS < 2 * BUILD_HEARTBEAT_SECONDS:
 
     raise ImproperlyConfigured("BUILD_STALE_SECONDS must be at least twice BUILD_HEARTBEAT_SECONDS")
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {
-    "reap-builds": {
-        "task": "aijesus.studio.tasks.reap_builds",
-        "schedule": BUILD_REAP_SECONDS,
-        # A reap that waited in the queue longer than one round is replaced by the next one.
-        "options": {"queue": "default", "expires": BUILD_REAP_SECONDS},
-    }
-}
+CELERY_BEAT_SCHEDULER = "aijesus.studio.beat:ReapingScheduler"
 
 # --- Files
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
@@ -220,6 +213,10 @@ STREAM_WIDTH = env_int("STREAM_WIDTH", 1280, minimum=16, maximum=3840)
 STREAM_HEIGHT = env_int("STREAM_HEIGHT", 720, minimum=16, maximum=2160)
 STREAM_FPS = env_int("STREAM_FPS", 30, minimum=1, maximum=60)
 FFMPEG_BINARY = env_str("FFMPEG_BINARY")
+# A clip still building may start on air once its build turns out media this many times faster
+# than real time (and has STREAM_EARLY_START_LEAD seconds ready): it then never stalls mid-answer.
+STREAM_EARLY_START_MARGIN = env_float("STREAM_EARLY_START_MARGIN", 2.0, minimum=0.0, maximum=100.0)
+STREAM_EARLY_START_LEAD = env_float("STREAM_EARLY_START_LEAD", 1.0, minimum=0.0, maximum=60.0)
 CLIP_QUESTION_BANNER = env_bool("CLIP_QUESTION_BANNER", True)  # "@viewer asks: …" at the top
 CLIP_CAPTIONS = env_bool("CLIP_CAPTIONS", False)  # the spoken sentence burned in
 # Clip segments are decoded again by the streamer, so their encode can trade a little compression

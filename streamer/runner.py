@@ -111,8 +111,8 @@ class Streamer:
 
     def _air(self, clip: Clip, stop: threading.Event) -> None:
         attempt = clip.attempt
-        if not lifecycle.airing_started(clip_id=clip.pk, attempt=attempt):
-            return  # the attempt went away between the pick and now
+        if not _or_on_db_error(lifecycle.airing_started, False)(clip.pk, attempt):
+            return  # the attempt went away between the pick and now (or the database did)
         started_at = timezone.now()
         source = ClipSource(
             self.fmt,

@@ -213,7 +213,7 @@ def release(*, clip_id: int, attempt: int, reason: str) -> str:
 # -- the streamer
 
 
-def airing_started(*, clip_id: int, attempt: int) -> bool:
+def airing_started(clip_id: int, attempt: int) -> bool:
     """The first frame of this attempt is going on air; False if the attempt is no longer current."""
     rows = Clip.objects.filter(pk=clip_id, attempt=attempt, status__in=[S.BUILDING, S.READY])
     moved = rows.update(on_air_since=timezone.now())

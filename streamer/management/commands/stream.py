@@ -49,6 +49,7 @@ class Command(BaseCommand):
         from django.conf import settings
 
         from streamer.config import idle_source, stream_format, stream_outputs
+        from streamer.playout import Playout
         from streamer.runner import Streamer
 
         # --rtmp alone means "to this server"; with STREAM_OUTPUT=both the preview stays on.
@@ -71,5 +72,6 @@ class Command(BaseCommand):
         if options["duration"]:
             threading.Timer(options["duration"], stop.set).start()
         self.stderr.write(f"stream: {fmt.width}x{fmt.height}@{fmt.fps} to {outputs.describe()}")
-        Streamer(fmt, outputs, idle_source(fmt)).run(stop)
+        playout = Playout(margin=settings.STREAM_EARLY_START_MARGIN, lead=settings.STREAM_EARLY_START_LEAD)
+        Streamer(fmt, outputs, idle_source(fmt), playout=playout).run(stop)
         self.stderr.write("stream: stopped")
