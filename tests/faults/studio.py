@@ -110,6 +110,14 @@ class Studio:
             "streamer", [sys.executable, "manage.py", "stream", *(args or ("--output", "preview"))]
         )
 
+    def ask(self, text: str) -> int:
+        """Approve a question from a process of the studio (its sends go to the studio's broker)."""
+        done = subprocess.run(
+            [sys.executable, "manage.py", "ask", text, "--approve"],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        return int(done.stdout.rsplit("clip #", 1)[1].split()[0])
+
     def kill(self, name: str) -> None:
         """SIGKILL the process and its children (what an out-of-memory kill does to a worker)."""
         process = self.processes.pop(name)
