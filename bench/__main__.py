@@ -21,7 +21,7 @@ def machine() -> dict[str, Any]:
 
 def registry() -> list[tuple[str, Callable[[], dict[str, Any]], bool]]:
     """(name, run, needs the database)."""
-    from bench import chat_ingest, clip, ingest, lipsync, voice
+    from bench import chat_ingest, clip, ingest, lipsync, recovery, voice
     from streamer import bench as stream
 
     return [
@@ -31,6 +31,7 @@ def registry() -> list[tuple[str, Callable[[], dict[str, Any]], bool]]:
         ("clip_build", clip.run, False),
         ("lipsync", lipsync.run, False),
         ("stream_cpu", stream.run, False),
+        ("build_recovery", recovery.run, True),
     ]
 
 

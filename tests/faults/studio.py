@@ -1,30 +1,23 @@
 """The studio as real processes for fault tests: a prefork Celery worker, the scheduler (celery
-beat, which sends the reaper), the streamer; all against the test database and a real Redis. And an
+beat, which runs the reaper), the streamer; all against the test database and a real Redis. And an
 OpenAI-compatible endpoint whose answers a test holds at a point it chooses, then lets go or cuts.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
-import uuid
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from django.conf import settings
-from django.db import close_old_connections
-
+from bench.studio import Studio as BaseStudio
 from tests.builder.llm.fake_openai import Reply, chunk
-from tests.builder.worker import ROOT, stop_process, test_database_url
 
-# Heartbeats and the reaper at test speed: a silent build is rebuilt within a few seconds.
+# Small pictures, and heartbeats and the reaper at test speed: a silent build is rebuilt within
+# a few seconds.
 FAST_LIVENESS = {
+    "STREAM_WIDTH": "320",
+    "STREAM_HEIGHT": "180",
+    "STREAM_FPS": "25",
     "BUILD_HEARTBEAT_SECONDS": "0.3",
     "BUILD_STALE_SECONDS": "3",
     "BUILD_REAP_SECONDS": "0.5",
@@ -59,100 +52,8 @@ def held(
     return reply
 
 
-class Studio:
-    """Starts the studio's processes with one environment; logs each to a file; stops them all."""
+class Studio(BaseStudio):
+    """The studio's processes, small and with liveness at test speed."""
 
     def __init__(self, redis_url: str, media_root: Path, logs: Path, **env: str) -> None:
-        self.logs = logs
-        self.logs.mkdir(parents=True, exist_ok=True)
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": test_database_url(),
-            "REDIS_URL": redis_url,
-            "MEDIA_ROOT": str(media_root),
-            "CHANNELS_PREFIX": f"aijesus-fault-{uuid.uuid4().hex[:8]}",
-            "STREAM_WIDTH": "320",
-            "STREAM_HEIGHT": "180",
-            "STREAM_FPS": "25",
-            "PYTHONUNBUFFERED": "1",
-            **FAST_LIVENESS,
-            **env,
-        }
-        self.processes: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 — the process owns it while it runs
-        process = subprocess.Popen(
-            argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        log.close()
-        self.processes[name] = process
-        return process
-
-    def worker(self, name: str = "worker") -> subprocess.Popen:
-        """The worker as `make run` starts it: prefork, one child, both queues."""
-        gpu = settings.CELERY_TASK_ROUTES["builder.tasks.build_clip"]["queue"]
-        queues = f"{settings.CELERY_TASK_DEFAULT_QUEUE},{gpu}"
-        return self.start(name, [
-            sys.executable, "-m", "celery", "-A", "aijesus", "worker", "--queues", queues,
-            "--pool", "prefork", "--concurrency", "1", "--loglevel", "INFO",
-            "--hostname", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
-        ])  # fmt: skip
-
-    def scheduler(self) -> subprocess.Popen:
-        return self.start("scheduler", [
-            sys.executable, "-m", "celery", "-A", "aijesus", "beat", "--loglevel", "INFO",
-            "--schedule", str(self.logs / "beat-schedule"),
-        ])  # fmt: skip
-
-    def streamer(self, *args: str) -> subprocess.Popen:
-        return self.start(
-            "streamer", [sys.executable, "manage.py", "stream", *(args or ("--output", "preview"))]
-        )
-
-    def ask(self, text: str) -> int:
-        """Approve a question from a process of the studio (its sends go to the studio's broker)."""
-        done = subprocess.run(
-            [sys.executable, "manage.py", "ask", text, "--approve"],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120, check=True,
-        )  # fmt: skip
-        return int(done.stdout.rsplit("clip #", 1)[1].split()[0])
-
-    def kill(self, name: str) -> None:
-        """SIGKILL the process and its children (what an out-of-memory kill does to a worker)."""
-        process = self.processes.pop(name)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-    def stop(self, name: str) -> None:
-        stop_process(self.processes.pop(name), timeout=20)
-
-    def stop_all(self) -> None:
-        for name in list(self.processes):
-            process = self.processes.pop(name)
-            if process.poll() is None:
-                stop_process(process, timeout=20)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)  # a pool child left behind
-
-    def tail(self) -> str:
-        parts = []
-        for path in sorted(self.logs.glob("*.log")):
-            parts.append(f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}")
-        return "\n".join(parts)
-
-    def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 180) -> None:
-        """Polls a condition on the database (fresh reads each time) until it holds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            close_old_connections()
-            if condition():
-                return
-            for name, process in self.processes.items():
-                if process.poll() is not None:
-                    raise AssertionError(
-                        f"{name} exited ({process.returncode}) waiting for {what}\n{self.tail()}"
-                    )
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}\n{self.tail()}")
+        super().__init__(redis_url, media_root, logs, **{**FAST_LIVENESS, **env})
