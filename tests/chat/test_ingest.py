@@ -312,7 +312,7 @@ def test_a_failure_after_the_commit_does_not_store_the_batch_twice(ingestor, per
     def broker_down(clip_id):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr("aijesus.studio.services._enqueue_build", broker_down)
+    monkeypatch.setattr("aijesus.studio.lifecycle.send", broker_down)
     ingestor._process_safely(
         [msg("What is grace, and how do I find it?", "ana"), msg("Who was Mary?", "ben")]
     )

@@ -96,3 +96,18 @@ def test_the_snapshot_shows_builds_in_progress_with_their_stage(persona, django_
     assert snapshot["pending"] == [] and snapshot["recent"] == []
     (row,) = snapshot["in_progress"]
     assert row["clip"]["progress"]["stage"] == "video" and row["clip"]["progress"]["answer"] == "Because."
+
+
+@pytest.mark.django_db
+def test_the_snapshot_says_a_clip_is_rebuilding_after_its_worker_stopped(
+    persona, django_capture_on_commit_callbacks
+):
+    from aijesus.studio.snapshot import studio_snapshot
+
+    with django_capture_on_commit_callbacks(execute=False):
+        clip = question_approve(question=question_submit(text="Why?", viewer_name="ivy"))
+        lifecycle.claim(clip_id=clip.pk, worker="gpu-box:4242")
+        lifecycle.rebuild(clip_id=clip.pk, attempt=1, why="its worker (gpu-box:4242) stopped")
+    (row,) = studio_snapshot()["in_progress"]
+    assert row["status"] == "approved" and row["clip"]["status"] == "queued"
+    assert row["clip"]["note"] == "rebuilding after its worker (gpu-box:4242) stopped (attempt 2/3)"

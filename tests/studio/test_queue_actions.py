@@ -86,7 +86,7 @@ def test_bulk_reject_needs_ids(client, moderator):
 
 def test_cancel_then_retry(client, moderator, persona, django_capture_on_commit_callbacks, monkeypatch):
     queued: list[int] = []
-    monkeypatch.setattr("aijesus.studio.services._enqueue_build", queued.append)
+    monkeypatch.setattr("aijesus.studio.lifecycle.send", queued.append)
     question = ask("Why?")
     client.force_login(moderator)
     with django_capture_on_commit_callbacks(execute=False):
@@ -157,3 +157,17 @@ def test_the_mode_switch_needs_a_csrf_token(moderator):
     client = Client(enforce_csrf_checks=True)
     client.force_login(moderator)
     assert client.post("/mode", {"mode": "auto"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_two_bumps_from_stale_copies_both_count(moderator):
+    from aijesus.studio.models import Question
+    from aijesus.studio.services import question_bump, question_submit
+
+    question = question_submit(text="Why?", viewer_name="ivy")
+    first, second = Question.objects.get(pk=question.pk), Question.objects.get(pk=question.pk)
+    question_bump(question=first, by=moderator, amount=10)
+    question_bump(question=second, by=moderator, amount=5)  # read before the first bump landed
+    question.refresh_from_db()
+    assert question.priority == 15
+    assert question.priority_reason == "+10 bumped by mod; +5 bumped by mod"
