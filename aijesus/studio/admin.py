@@ -37,6 +37,9 @@ class PersonaAdmin(admin.ModelAdmin):
     inlines = [PersonaVersionInline]
 
     def save_model(self, request: HttpRequest, obj: Persona, form: Any, change: bool) -> None:
+        # The admin's change view is one transaction already. save_version writes only the versioned
+        # fields: save first for the rest the form shows (is_active).
+        obj.save()
         obj.save_version(by=request.user, note="edited in admin")
 
 
@@ -51,7 +54,7 @@ class QuestionAdmin(NoDeleteAdmin):
     list_display = ["id", "viewer_name", "text", "status", "priority", "prescreen_verdict", "received_at"]
     list_filter = ["status", "source", "prescreen_verdict"]
     search_fields = ["text", "viewer_name", "original_text"]
-    # Status only changes through the model's transitions (which record who and why).
+    # Status only changes through moderation moves and aijesus/studio/lifecycle.py (who and why kept).
     readonly_fields = [
         "status",
         "status_reason",
@@ -64,7 +67,7 @@ class QuestionAdmin(NoDeleteAdmin):
 
 class SegmentInline(admin.TabularInline):
     model = Segment
-    fields = ["index", "media", "duration", "ready_at"]
+    fields = ["attempt", "index", "media", "duration", "ready_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -72,13 +75,18 @@ class SegmentInline(admin.TabularInline):
 
 @admin.register(Clip)
 class ClipAdmin(NoDeleteAdmin):
-    list_display = ["id", "question", "status", "duration", "aired_count", "lipsync_engine", "created_at"]
+    list_display = ["id", "question", "status", "attempt", "duration", "aired_count", "created_at"]
     list_filter = ["status", "lipsync_engine"]
     search_fields = ["answer_text", "question__text", "question__viewer_name"]
-    readonly_fields = ["status", "error", "claimed_by", "started_at", "finished_at", "timings", "updated_at"]
+    # Everything the lifecycle (aijesus/studio/lifecycle.py) owns is shown, never edited here.
+    readonly_fields = [
+        "status", "error", "note", "attempt", "claimed_by", "enqueued_at", "heartbeat_at", "started_at",
+        "finished_at", "progress", "timings", "on_air_since", "aired_count", "first_aired_at",
+        "last_aired_at", "updated_at",
+    ]  # fmt: skip
     inlines = [SegmentInline]
 
 
 @admin.register(Segment)
 class SegmentAdmin(NoDeleteAdmin):
-    list_display = ["clip", "index", "duration", "ready_at"]
+    list_display = ["clip", "attempt", "index", "duration", "ready_at"]
