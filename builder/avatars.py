@@ -30,17 +30,13 @@ def sprite_folder(avatar: Avatar) -> Path | None:
     """The unpacked folder of an uploaded sprite set, or None for the built-in character."""
     if avatar.kind != Avatar.Kind.SPRITE or not avatar.source:
         return None
-    source = Path(avatar.source.path)
-    # Called for every clip: identify the upload by name, size and mtime instead of reading it.
-    stat = source.stat()
-    digest = hashlib.sha256(f"{source.name}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-    target = Path(settings.MEDIA_ROOT) / "avatars" / f"{avatar.pk}-{digest}"
+    target = unpacked_path(avatar)
     if target.is_dir():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent))
     try:
-        _unpack(source, staging)
+        unpack(Path(avatar.source.path), staging)
         staging.rename(target)  # atomic: two workers never see a half-unpacked folder
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)
@@ -52,7 +48,17 @@ def sprite_folder(avatar: Avatar) -> Path | None:
     return target
 
 
-def _unpack(source: Path, into: Path) -> None:
+def unpacked_path(avatar: Avatar) -> Path:
+    """Where the avatar's sprite set is (or will be) unpacked: named by its row and its file."""
+    source = Path(avatar.source.path)
+    # Called for every clip: identify the upload by name, size and mtime instead of reading it.
+    stat = source.stat()
+    digest = hashlib.sha256(f"{source.name}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    return Path(settings.MEDIA_ROOT) / "avatars" / f"{avatar.pk}-{digest}"
+
+
+def unpack(source: Path, into: Path) -> None:
+    """Extract the set's PNGs from the zip `source` into the folder `into`; raises AvatarUploadError."""
     try:
         archive = zipfile.ZipFile(source)
     except zipfile.BadZipFile:

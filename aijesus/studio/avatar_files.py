@@ -2,15 +2,15 @@
 
 A sprite set is checked the way the builder will use it: unpacked by `builder.avatars` and loaded
 by `builder.avatar.folder`, so a set the dashboard accepts is one a clip build can draw. An image
-or loop video (for GPU lip-sync) is opened and its first frame decoded. Previews are PNGs drawn by
-the same scenes the builder animates, kept on disk next to the media they show.
+or loop video (for GPU lip-sync) is opened and its first frame decoded. These checks take seconds
+and run on the staged copy (`avatar_staging`), before any row is written. Previews are PNGs drawn
+by the same scenes the builder animates, kept on disk next to the media they show.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from builder.avatar.builtin import DrawnScene
 from builder.avatar.canvas import Box
 from builder.avatar.folder import FolderScene, SpriteFolderError
 from builder.avatar.sprites import EyeState
-from builder.avatars import AvatarUploadError, sprite_folder
+from builder.avatars import AvatarUploadError, sprite_folder, unpack
 from builder.lipsync.visemes import Viseme
 from builder.lipsync.wav2lip.avatar import MAX_LOOP_SECONDS
 from builder.media import MediaFormat
@@ -75,29 +75,34 @@ def check_upload(kind: str, upload: UploadedFile) -> None:
         )
 
 
-def check_stored(avatar: Avatar) -> MediaInfo:
-    """Open the stored file as the builder will; raises AvatarFileError saying what is wrong."""
-    if avatar.kind == Avatar.Kind.SPRITE:
-        return _check_sprites(avatar)
-    path = Path(avatar.source.path)
+def check_sprite_set(source: Path, into: Path, name: str) -> MediaInfo:
+    """Unpack the zip `source` into the empty folder `into` and load it as the builder will.
+
+    Raises AvatarFileError saying what is wrong. Slow (every PNG is decoded): run it before any
+    transaction, never inside one.
+    """
+    try:
+        unpack(source, into)
+        FolderScene(into, PREVIEW, name)
+    except (AvatarUploadError, SpriteFolderError) as exc:
+        raise AvatarFileError(str(exc)) from None
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise AvatarFileError(f"A PNG in the set cannot be read: {exc}") from None
+    with Image.open(into / "base.png") as base:
+        return MediaInfo(*base.size)
+
+
+def check_picture(path: Path) -> MediaInfo:
+    """Open an image, or decode a loop video's first frame, as the builder will.
+
+    Raises AvatarFileError saying what is wrong. Slow for a video: run it before any transaction.
+    """
     info = _image_info(path) if path.suffix.lower() in IMAGE_TYPES else _video_info(path)
     if min(info.width, info.height) < MIN_SIDE or max(info.width, info.height) > MAX_SIDE:
         raise AvatarFileError(
             f"The picture is {info.width}x{info.height}; each side must be {MIN_SIDE} to {MAX_SIDE} pixels."
         )
     return info
-
-
-def _check_sprites(avatar: Avatar) -> MediaInfo:
-    try:
-        folder = sprite_folder(avatar)
-        FolderScene(folder, PREVIEW, avatar.name)
-    except (AvatarUploadError, SpriteFolderError) as exc:
-        raise AvatarFileError(str(exc)) from None
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise AvatarFileError(f"A PNG in the set cannot be read: {exc}") from None
-    with Image.open(folder / "base.png") as base:
-        return MediaInfo(*base.size)
 
 
 def _image_info(path: Path) -> MediaInfo:
@@ -166,14 +171,6 @@ def media_info(avatar: Avatar) -> MediaInfo:
     if avatar.kind == Avatar.Kind.SPRITE or not avatar.source:
         return MediaInfo(PREVIEW.width, PREVIEW.height)
     return MediaInfo(*first_frame(avatar).size)
-
-
-def forget_files(avatar: Avatar) -> None:
-    """Remove what a refused upload left: the stored file and any unpacked sprite folder."""
-    if avatar.source:
-        avatar.source.delete(save=False)
-    for folder in (Path(settings.MEDIA_ROOT) / "avatars").glob(f"{avatar.pk}-*"):
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- previews

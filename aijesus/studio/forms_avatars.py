@@ -1,4 +1,8 @@
-"""Forms for avatars: the upload, and the manual face box for GPU lip-sync."""
+"""Forms for avatars: the upload, and the manual face box for GPU lip-sync.
+
+A valid upload form has its file already copied and checked (`staged`): the slow checks run while
+the form is cleaned, with no transaction open, and the view only has to keep the result.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,9 @@ from typing import Any
 
 from django import forms
 
-from aijesus.studio.avatar_files import AvatarFileError, check_upload
+from aijesus.studio import avatar_staging
+from aijesus.studio.avatar_files import AvatarFileError, FaceBoxError, check_upload
+from aijesus.studio.avatar_staging import StagedUpload
 from aijesus.studio.models import Avatar
 
 _BOX_FIELDS = ("x1", "y1", "x2", "y2")
@@ -46,6 +52,8 @@ class AvatarUploadForm(FaceBoxForm):
             raise forms.ValidationError("Another avatar already has this name.")
         return name
 
+    staged: StagedUpload | None = None
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         kind, upload = data.get("kind"), data.get("source")
@@ -56,4 +64,13 @@ class AvatarUploadForm(FaceBoxForm):
                 self.add_error("source", str(exc))
         if kind == Avatar.Kind.SPRITE and self.box is not None:
             self.add_error(None, "A face box is for image or video avatars; a sprite set has its own mouth.")
+        if kind and upload and not self.errors:
+            # Last, and only for an otherwise valid form: a valid form's staged files are the
+            # view's to keep or discard; an invalid form has none.
+            try:
+                self.staged = avatar_staging.stage(kind, upload, data["name"], self.box)
+            except FaceBoxError as exc:
+                self.add_error(None, str(exc))
+            except AvatarFileError as exc:
+                self.add_error("source", str(exc))
         return data

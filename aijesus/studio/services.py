@@ -62,7 +62,7 @@ def question_approve(*, question: Question, by: Any = None, text: str | None = N
     persona = Persona.objects.active()
     if persona is None:
         raise SubmissionError("no persona is active: activate one before approving questions")
-    version = persona.latest_version() or persona.save_version(note="first version")
+    version = persona.ensure_version(note="first version")
     edited = clean_question_text(text or "")
     if text is not None and not edited:
         raise SubmissionError("the edited question is empty")
@@ -150,7 +150,7 @@ def clip_retry(*, question: Question, by: Any) -> Clip:
     persona = Persona.objects.active()
     if persona is None:
         raise SubmissionError("no persona is active: activate one before retrying")
-    version = persona.latest_version() or persona.save_version(note="first version")
+    version = persona.ensure_version(note="first version")
     with transaction.atomic():
         question.approve(by=by)
         clip = lifecycle.enqueue(question=question, version=version)

@@ -15,6 +15,7 @@ from PIL import Image
 
 from aijesus.studio import avatar_files
 from aijesus.studio.models import Avatar
+from builder.avatars import sprite_folder
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,10 @@ def mp4(width=160, height=120, frames=10, container="mp4", codec="libx264", rate
     return out.getvalue()
 
 
+def files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
 def upload(client, name, filename, content, kind="sprite", **extra):
     data = {"name": name, "kind": kind, "source": SimpleUploadedFile(filename, content), **extra}
     return client.post(reverse("avatars"), data)
@@ -93,7 +98,8 @@ def test_a_sprite_set_is_uploaded_unpacked_and_logged_with_the_user(mod_client, 
     avatar = Avatar.objects.get(name="Painted")
     assert response.status_code == 302 and response.url == reverse("avatar-detail", args=[avatar.pk])
     assert avatar.kind == "sprite" and Path(avatar.source.path).is_file()
-    assert any((media_root / "avatars").glob(f"{avatar.pk}-*/base.png"))
+    assert (sprite_folder(avatar) / "base.png").is_file()  # unpacked where the builder looks
+    assert files_under(media_root / "avatar-uploads") == []  # nothing left staged
     assert "uploaded by mod" in caplog.text and "'Painted'" in caplog.text
 
 
@@ -130,8 +136,7 @@ def test_a_bad_sprite_set_is_refused_and_leaves_nothing(mod_client, media_root, 
     assert response.status_code == 400
     assert message in " ".join(response.context["form"].errors["source"])
     assert not Avatar.objects.filter(name="Broken").exists()
-    folder = media_root / "avatars"
-    assert (list(folder.rglob("*")) if folder.exists() else []) == []  # no file, no unpacked set
+    assert files_under(media_root) == []  # no file, no unpacked set, nothing staged
 
 
 def test_an_image_avatar_with_a_face_box_is_kept_and_previewed_with_the_box(mod_client):
@@ -174,11 +179,12 @@ def test_a_loop_video_is_kept_and_previewed_by_its_first_frame(mod_client, conta
         ("loop.mp4", mp4(frames=40, rate=1), {}, "a loop is at most 30 s"),
     ],
 )
-def test_a_bad_image_or_video_is_refused_clearly(mod_client, filename, content, extra, message):
+def test_a_bad_image_or_video_is_refused_clearly(mod_client, media_root, filename, content, extra, message):
     response = upload(mod_client, "Bad", filename, content, kind="video", **extra)
     assert response.status_code == 400
     assert message in " ".join(response.context["form"].errors["source"])
     assert not Avatar.objects.filter(name="Bad").exists()
+    assert files_under(media_root) == []
 
 
 def test_files_over_the_size_limit_are_refused(mod_client, monkeypatch):
@@ -199,11 +205,12 @@ def test_files_over_the_size_limit_are_refused(mod_client, monkeypatch):
         ({"x1": 10, "y1": 10, "x2": 30, "y2": 200}, "too small"),
     ],
 )
-def test_a_face_box_outside_the_picture_is_refused(mod_client, box, message):
+def test_a_face_box_outside_the_picture_is_refused(mod_client, media_root, box, message):
     response = upload(mod_client, "Portrait", "face.png", png((800, 600)), kind="video", **box)
     assert response.status_code == 400
     assert message in response.content.decode().replace("&lt;", "<")
     assert not Avatar.objects.filter(name="Portrait").exists()
+    assert files_under(media_root) == []
 
 
 def test_a_sprite_set_takes_no_face_box(mod_client):

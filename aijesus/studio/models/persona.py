@@ -12,6 +12,9 @@ from aijesus.studio.models.avatar import Avatar
 
 # The fields a version captures; the avatar is kept by id.
 VERSIONED_FIELDS = ("name", "system_prompt", "language", "llm", "voice", "banned_words")
+# All that saving a version writes to an existing row. A full save would also write back this copy's
+# is_active as it was when loaded, undoing an activation (or deactivation) made since.
+SAVED_FIELDS = (*VERSIONED_FIELDS, "avatar")
 
 
 class PersonaQuerySet(models.QuerySet):
@@ -52,14 +55,28 @@ class Persona(models.Model):
         data["avatar_id"] = self.avatar_id
         return data
 
-    @transaction.atomic
     def save_version(self, *, by: Any = None, note: str = "") -> PersonaVersion:
-        """Save the persona and record what it now is as a new version."""
-        self.save()
-        # Lock the persona row so two editors saving at once get consecutive numbers.
-        Persona.objects.select_for_update().filter(pk=self.pk).first()
-        last = self.versions.order_by("-number").values_list("number", flat=True).first() or 0
-        return self.versions.create(number=last + 1, data=self.snapshot(), created_by=by, note=note)
+        """Save the persona's versioned fields and record them as a new version, numbered after the last."""
+        with transaction.atomic():
+            if self._state.adding:
+                self.save()
+            else:
+                # The UPDATE locks the row until commit (on SQLite the database is locked from BEGIN
+                # IMMEDIATE): a concurrent save of this persona waits here, then reads this version's
+                # number and takes the next. The (persona, number) constraint refuses a duplicate.
+                self.save(update_fields=SAVED_FIELDS)
+            last = self.versions.aggregate(last=models.Max("number"))["last"] or 0
+            return self.versions.create(number=last + 1, data=self.snapshot(), created_by=by, note=note)
+
+    def ensure_version(self, *, by: Any = None, note: str = "first version") -> PersonaVersion:
+        """The latest version; when there is none, the persona as its row is now becomes version 1.
+
+        The row is read afresh under a lock: a copy loaded before someone changed the persona never
+        records (or writes back) the old values, and two callers at once make one version, not two.
+        """
+        with transaction.atomic():
+            current = Persona.objects.select_for_update().get(pk=self.pk)
+            return current.latest_version() or current.save_version(by=by, note=note)
 
     def latest_version(self) -> PersonaVersion | None:
         return self.versions.order_by("-number").first()

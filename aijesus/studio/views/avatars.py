@@ -1,7 +1,8 @@
 """Avatars: list, upload (sprite set zip, or image / loop video for GPU lip-sync), face box, previews.
 
-Uploads are checked the way the builder will read them before they are kept; a refused upload
-leaves nothing behind. Who uploaded what, and who changed a face box, is logged with the user.
+Uploads are checked the way the builder will read them before they are kept, and before any row
+is written (`avatar_staging`); a refused upload leaves nothing behind. Who uploaded what, and who
+changed a face box, is logged with the user.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.db import transaction
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aijesus.studio import avatar_files
-from aijesus.studio.avatar_files import AvatarFileError, FaceBoxError
+from aijesus.studio import avatar_files, avatar_staging
+from aijesus.studio.avatar_files import AvatarFileError
 from aijesus.studio.forms_avatars import AvatarUploadForm, FaceBoxForm
 from aijesus.studio.models import Avatar, ModeratorAction, Persona
 from aijesus.studio.views.access import moderator_required
@@ -49,20 +50,15 @@ def avatar_list(request: HttpRequest) -> HttpResponse:
     avatar = Avatar(name=form.cleaned_data["name"], kind=form.cleaned_data["kind"])
     if form.box is not None:
         avatar.settings = {"face_box": form.box}
-    try:
-        with transaction.atomic():
-            avatar.source = form.cleaned_data["source"]
-            avatar.save()  # stores the file; the pk names the sprite set's unpacked folder
-            info = avatar_files.check_stored(avatar)
-            if form.box is not None:
-                avatar_files.check_face_box(form.box, info)
-    except AvatarFileError as exc:
-        avatar_files.forget_files(avatar)
-        form.add_error(None if isinstance(exc, FaceBoxError) else "source", str(exc))
-        return _list(request, form, status=400)
-    except Exception:
-        avatar_files.forget_files(avatar)  # the row is rolled back: leave no orphan file either
-        raise
+    assert form.staged is not None  # a valid upload form has checked its file
+    with form.staged as staged:  # what is not kept is removed, whatever happens
+        try:
+            avatar_staging.keep(staged, avatar)
+        except IntegrityError:
+            # The form checked the name, but another upload took it since.
+            form.add_error("name", "Another avatar already has this name.")
+            return _list(request, form, status=400)
+    info = staged.info
     who = request.user.get_username()
     log.info(
         "avatar %r (#%s, %s, %s) uploaded by %s", avatar.name, avatar.pk, avatar.kind, avatar.source.name, who

@@ -37,6 +37,9 @@ NEW_PERSONA = {
     "pitch": 1.0,
 }
 MAX_QUESTION_CHARS = 500
+# The form checks the name first, but another persona can take it before the save: the database's
+# unique name says so then, and the moderator is told the same thing.
+NAME_TAKEN = "Another persona already has this name."
 
 
 @require_GET
@@ -64,7 +67,11 @@ def persona_new(request: HttpRequest) -> HttpResponse:
         return _editor(request, form, None, status=400)
     persona = Persona()
     form.apply(persona)
-    persona.save_version(by=request.user, note=form.cleaned_data["note"] or "created")
+    try:
+        persona.save_version(by=request.user, note=form.cleaned_data["note"] or "created")
+    except IntegrityError:
+        form.add_error("name", NAME_TAKEN)
+        return _editor(request, form, None, status=400)
     messages.success(request, f"Created {persona.name} (v1).")
     return redirect("persona-edit", pk=persona.pk)
 
@@ -93,7 +100,12 @@ def persona_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if latest is not None and persona.snapshot() == before:
             messages.info(request, "Nothing changed: no new version.")
             return redirect("persona-edit", pk=pk)
-        version = persona.save_version(by=request.user, note=form.cleaned_data["note"])
+        try:
+            version = persona.save_version(by=request.user, note=form.cleaned_data["note"])
+        except IntegrityError:
+            form.add_error("name", NAME_TAKEN)
+            persona.refresh_from_db()  # the page shows the persona as it is, not the refused edit
+            return _editor(request, form, persona, status=400)
         if persona.is_active:
             broadcast_on_commit("persona")
     messages.success(request, f"Saved {persona.name} as v{version.number}.")
@@ -104,9 +116,8 @@ def persona_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @moderator_required
 def persona_activate(request: HttpRequest, pk: int) -> HttpResponse:
     persona = get_object_or_404(Persona, pk=pk)
-    if persona.latest_version() is None:
-        # Clips record the version they were built with: a persona never saved cannot air.
-        persona.save_version(by=request.user, note="first version, on activation")
+    # Clips record the version they were built with: a persona never saved cannot air.
+    persona.ensure_version(by=request.user, note="first version, on activation")
     persona.activate()
     broadcast_on_commit("persona")
     log.info("persona %r (#%s) activated by %s", persona.name, persona.pk, request.user.get_username())
