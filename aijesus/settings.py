@@ -115,7 +115,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"builder.tasks.build_clip": {"queue": "gpu"}}
+CELERY_TASK_ROUTES = {
+    "builder.tasks.build_clip": {"queue": "gpu"},
+    # The library's MP4s: a worker of its own at low CPU priority, so they never delay a build.
+    "builder.tasks.render_library": {"queue": "library"},
+}
 # One task at a time per worker process: a clip build holds the GPU (or both CPU cores).
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Build tasks are idempotent (they claim their clip), so a task lost with its worker is redelivered.
@@ -213,10 +217,13 @@ STREAM_WIDTH = env_int("STREAM_WIDTH", 1280, minimum=16, maximum=3840)
 STREAM_HEIGHT = env_int("STREAM_HEIGHT", 720, minimum=16, maximum=2160)
 STREAM_FPS = env_int("STREAM_FPS", 30, minimum=1, maximum=60)
 FFMPEG_BINARY = env_str("FFMPEG_BINARY")
-# A clip still building may start on air once its build turns out media this many times faster
-# than real time (and has STREAM_EARLY_START_LEAD seconds ready): it then never stalls mid-answer.
-STREAM_EARLY_START_MARGIN = env_float("STREAM_EARLY_START_MARGIN", 2.0, minimum=0.0, maximum=100.0)
+# A clip still building starts on air once, at its build's pace so far, the next segment will be
+# there in time with this safety factor on its length (streamer/playout.py can_start_early; 0: at
+# once), and STREAM_EARLY_START_LEAD seconds are ready.
+STREAM_EARLY_START_MARGIN = env_float("STREAM_EARLY_START_MARGIN", 1.5, minimum=0.0, maximum=100.0)
 STREAM_EARLY_START_LEAD = env_float("STREAM_EARLY_START_LEAD", 1.0, minimum=0.0, maximum=60.0)
+# Twitch ends a broadcast after 48 h: the streamer starts a fresh session between two answers before.
+STREAM_SESSION_HOURS = env_float("STREAM_SESSION_HOURS", 47.0, minimum=0.0001, maximum=48.0)
 CLIP_QUESTION_BANNER = env_bool("CLIP_QUESTION_BANNER", True)  # "@viewer asks: …" at the top
 CLIP_CAPTIONS = env_bool("CLIP_CAPTIONS", False)  # the spoken sentence burned in
 # Clip segments are decoded again by the streamer, so their encode can trade a little compression

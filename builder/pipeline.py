@@ -1,9 +1,18 @@
-"""The clip pipeline: question → answer sentences → voice → lip-synced frames → segments → clip.
+"""The clip pipeline: question → answer sentences → voice → segments → clip.
 
 Each sentence becomes one segment as soon as it is voiced, so the streamer can start airing the
-first segment while later ones are still being written. At the end the segments are joined into
-one MP4 for the library (stream copy, no re-encode), with WebVTT subtitles and a thumbnail.
-Plain Python: the Django side supplies engines, paths and the callbacks that record progress.
+first segment while later ones are still being written. What a segment holds depends on the
+character:
+
+- an engine that draws faster than the stream plays (`LipSyncEngine.draws_live`: the sprite
+  character) gets a *speech* segment (the voice and its phoneme timings, builder/encode/speech.py):
+  the streamer draws its frames at air time, so no answer frame is encoded twice, and the
+  library's MP4 is made afterwards at low priority (`BuildResult.library_pending`);
+- any other engine (Wav2Lip) renders here into a *video* segment (an MP4), and at the end the
+  segments are joined into the library's MP4 (stream copy, no re-encode).
+
+WebVTT subtitles and a thumbnail are written either way. Plain Python: the Django side supplies
+engines, paths and the callbacks that record progress.
 """
 
 from __future__ import annotations
@@ -18,8 +27,10 @@ from typing import Any
 import numpy as np
 
 from builder.answer import AnswerFiltered, speak_answer
+from builder.drawing import Graphics, clip_overlays, sentence_frames
 from builder.encode.join import join_segments
 from builder.encode.segment import encode_segment
+from builder.encode.speech import write_speech
 from builder.encode.subtitles import webvtt
 from builder.encode.thumbnail import write_thumbnail
 from builder.errors import BuildError, TransientBuildError
@@ -27,7 +38,6 @@ from builder.lipsync.base import LipSyncEngine, LipSyncError
 from builder.llm.base import LLMEngine, LLMError
 from builder.llm.errors import LLMUnavailable
 from builder.media import MediaFormat
-from builder.overlay import caption, question_banner, with_overlays
 from builder.tts.base import TTSEngine, TTSError
 
 
@@ -48,14 +58,6 @@ class Engines:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Graphics:
-    """Broadcast graphics burned into the clip (settings CLIP_QUESTION_BANNER, CLIP_CAPTIONS)."""
-
-    question_banner: bool = True
-    captions: bool = False
-
-
 @dataclass
 class SegmentReady:
     index: int
@@ -63,6 +65,7 @@ class SegmentReady:
     duration: float
     text: str
     n_frames: int
+    kind: str = "video"  # or "speech": drawn at air time (builder/encode/speech.py)
 
 
 @dataclass
@@ -73,6 +76,10 @@ class BuildResult:
     files: dict[str, Path] = field(default_factory=dict)
     lipsync_engine: str = ""
     segments: list[SegmentReady] = field(default_factory=list)
+    library_pending: bool = False  # speech segments: the library's MP4 is still to be made
+
+
+__all__ = ["BuildRequest", "BuildResult", "Engines", "Graphics", "SegmentReady", "build_clip_media"]
 
 
 def _keep_middle_frame(
@@ -90,7 +97,7 @@ def build_clip_media(
     fmt: MediaFormat,
     out_dir: Path,
     on_segment: Callable[[SegmentReady], None] = lambda _segment: None,
-    graphics: Graphics = Graphics(),
+    graphics: Graphics | None = None,
     on_progress: Callable[[dict[str, Any]], None] = lambda _progress: None,
 ) -> BuildResult:
     """Build every file of one clip into `out_dir` (emptied first: a retry starts clean).
@@ -99,6 +106,7 @@ def build_clip_media(
     so far) at each step; it may raise (BuildCancelled) to stop the build there.
     """
     started = time.perf_counter()
+    graphics = graphics or Graphics()
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -109,9 +117,9 @@ def build_clip_media(
     cues: list[tuple[float, float, str]] = []
     thumbnail: list[np.ndarray] = []
     frame_cursor = 0
-    banner = []
-    if graphics.question_banner and request.question_text:
-        banner = [question_banner(request.viewer_name or "viewer", request.question_text, fmt)]
+    live = engines.lipsync.draws_live
+    first_speech: tuple[Any, str] | None = None
+    banner = clip_overlays(graphics, request.viewer_name, request.question_text, fmt)
     spoken = speak_answer(
         request.persona, request.question_text, request.viewer_name, llm=engines.llm, tts=engines.tts
     )
@@ -135,20 +143,30 @@ def build_clip_media(
             if not segments:
                 timings["first_text"] = sentence.timings["text_at"]
             timings["tts"].append(sentence.timings["tts"])
-            frames = engines.lipsync.render(sentence.speech, start_frame=frame_cursor)
-            overlays = banner + ([caption(sentence.text, fmt)] if graphics.captions else [])
-            if overlays:
-                frames = with_overlays(frames, overlays)
-            if not thumbnail:
-                frames = _keep_middle_frame(frames, int(sentence.speech.duration * fmt.fps) // 2, thumbnail)
-            path = out_dir / f"segment-{len(segments):03d}.mp4"
-            info = encode_segment(frames, sentence.pcm, sentence.speech.sample_rate, path, fmt)
-            timings["render_encode"].append(info.encode_seconds)
-            ready = SegmentReady(len(segments), path, info.duration, sentence.text, info.n_frames)
+            made = time.perf_counter()
+            if live:
+                path = out_dir / f"segment-{len(segments):03d}.wav"
+                n_frames, duration = write_speech(sentence.speech, sentence.text, path, fmt)
+                first_speech = first_speech or (sentence.speech, sentence.text)
+            else:
+                frames = sentence_frames(
+                    engines.lipsync, sentence.speech, sentence.text, frame_cursor, banner, graphics
+                )
+                if not thumbnail:
+                    frames = _keep_middle_frame(
+                        frames, int(sentence.speech.duration * fmt.fps) // 2, thumbnail
+                    )
+                path = out_dir / f"segment-{len(segments):03d}.mp4"
+                info = encode_segment(frames, sentence.pcm, sentence.speech.sample_rate, path, fmt)
+                n_frames, duration = info.n_frames, info.duration
+            timings["render_encode"].append(time.perf_counter() - made)
+            ready = SegmentReady(
+                len(segments), path, duration, sentence.text, n_frames, "speech" if live else "video"
+            )
             start = sum(s.duration for s in segments)
-            cues.append((start, start + info.duration, sentence.text))
+            cues.append((start, start + duration, sentence.text))
             segments.append(ready)
-            frame_cursor += info.n_frames
+            frame_cursor += n_frames
             if len(segments) == 1:
                 timings["first_segment"] = time.perf_counter() - started
             on_segment(ready)
@@ -168,10 +186,16 @@ def build_clip_media(
 
     progress("join")
     join_started = time.perf_counter()
-    video = join_segments([s.path for s in segments], out_dir / "clip.mp4")
     subtitles = out_dir / "clip.vtt"
     subtitles.write_text(webvtt(cues), encoding="utf-8")
-    files = {"video": video, "subtitles": subtitles}
+    files = {"subtitles": subtitles}
+    if first_speech is not None:  # drawn after the build, off the path to the first segment
+        speech, text = first_speech
+        frames = sentence_frames(engines.lipsync, speech, text, 0, banner, graphics)
+        for _ in _keep_middle_frame(frames, int(speech.duration * fmt.fps) // 2, thumbnail):
+            pass
+    if not live:
+        files["video"] = join_segments([s.path for s in segments], out_dir / "clip.mp4")
     if thumbnail:
         files["thumbnail"] = write_thumbnail(thumbnail[0], out_dir / "thumbnail.jpg")
     timings["join"] = time.perf_counter() - join_started
@@ -185,4 +209,5 @@ def build_clip_media(
         files=files,
         lipsync_engine=engines.lipsync.name,
         segments=segments,
+        library_pending=live,
     )

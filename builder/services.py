@@ -84,6 +84,7 @@ def clip_build(*, clip_id: int) -> str:
         duration=result.duration,
         timings=result.timings,
         lipsync_engine=result.lipsync_engine,
+        library_pending=result.library_pending,
         **files,
     )
     if not finished:  # cancelled or taken over between the last step and now: theirs stands
@@ -112,7 +113,7 @@ def _run(clip: Clip, claim: lifecycle.Claim, out_dir: Path, beat: Heartbeat) -> 
     def on_segment(ready: SegmentReady) -> None:
         recorded = lifecycle.record_segment(
             clip_id=claim.clip_id, attempt=claim.attempt, index=ready.index,
-            media=media_name(ready.path), duration=ready.duration, text=ready.text,
+            media=media_name(ready.path), duration=ready.duration, text=ready.text, kind=ready.kind,
         )  # fmt: skip
         if recorded is None:
             raise BuildCancelled(f"clip {claim.clip_id} attempt {claim.attempt} is no longer building")

@@ -38,3 +38,11 @@ def build_clip(self, clip_id: int) -> str:  # noqa: ANN001 — Celery's bound ta
     # A worker that dies mid-build (SIGKILL, out of memory, the hard time limit) leaves a silent
     # heartbeat: the redelivered task or the reaper (aijesus/studio/tasks.py) starts a new attempt.
     return clip_build(clip_id=clip_id)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def render_library(clip_id: int, attempt: int) -> str:
+    """The library's MP4 of a clip whose answer aired from speech segments (queue `library`)."""
+    from builder.library import clip_render_library
+
+    return clip_render_library(clip_id=clip_id, attempt=attempt)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
-from builder.lipsync.base import LipSyncError
+from builder.lipsync.base import LipSyncEngine, LipSyncError
 from builder.media import MediaFormat
 from streamer.outputs import Outputs
-from streamer.sources import IdleSource
+from streamer.sources import Drawing, IdleSource
 
 log = logging.getLogger(__name__)
 
@@ -77,3 +78,27 @@ def _drawn(name: str, fmt: MediaFormat) -> IdleSource:
         log.error("cannot draw the idle character %r (%s); idling on a still backdrop", name, exc)
         return IdleSource(fmt, None)
     return IdleSource(fmt, SpriteLipSync(fmt, avatar))
+
+
+def clip_drawing(clip: Any, fmt: MediaFormat, fallback: LipSyncEngine | None) -> Drawing:
+    """How the streamer draws a clip's speech segments: the character of the persona version it
+    was built with (the engine the builder picked, cached per process), with the clip's graphics.
+    If that character cannot be had at the stream's size, the idle loop's character speaks."""
+    from builder.drawing import Graphics, clip_overlays
+    from builder.engines import lipsync_for, media_format, with_defaults
+
+    built = media_format()
+    engine = fallback
+    if (fmt.width, fmt.height, fmt.fps) == (built.width, built.height, built.fps):
+        try:
+            engine, _ = lipsync_for(with_defaults(clip.persona_version.data))
+        except (OSError, ValueError, LipSyncError) as exc:
+            log.error("clip %s: cannot load its character (%s); the idle one speaks", clip.pk, exc)
+    if engine is not None and not engine.draws_live:
+        engine = fallback  # its segments are video; only a speech segment would use this
+    graphics = Graphics(question_banner=settings.CLIP_QUESTION_BANNER, captions=settings.CLIP_CAPTIONS)
+    question = clip.question
+    banner = clip_overlays(
+        graphics, question.viewer_name if question else "", question.text if question else "", fmt
+    )
+    return Drawing(engine, banner, graphics)

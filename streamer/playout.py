@@ -23,9 +23,10 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from aijesus.studio.models import Clip, Segment
+from streamer.sources import SegmentFile
 
-EARLY_START_MARGIN = 2.0  # the build must turn out media at least twice as fast as it plays
-EARLY_START_LEAD = 1.0  # ... and have at least this many seconds ready before the clip starts
+EARLY_START_MARGIN = 1.5  # safety factor on the length of the next segment (see can_start_early)
+EARLY_START_LEAD = 1.0  # at least this many seconds ready before a building clip starts
 _CANDIDATES = 50
 
 
@@ -34,21 +35,30 @@ def can_start_early(
     build_started: datetime | None,
     now: datetime,
     *,
+    next_segment: float,
     margin: float = EARLY_START_MARGIN,
     lead: float = EARLY_START_LEAD,
 ) -> bool:
-    """A building clip may start when the seconds of media its contiguous segments hold are at least
-    `margin` x the seconds its build has run, and at least `lead` seconds.
+    """Whether a building clip can start now and never wait for a segment, at the pace its build
+    has kept so far.
 
-    A build that produced media at `margin` x real time so far will, if it keeps that pace, have
-    each next segment ready before the player reaches it; the lead covers the first segment's
-    opening and a slow sentence. If a build slows down anyway, the streamer shows the idle motion
-    (silent) until the segment arrives, and counts an underrun.
+    The build has turned out `ready_seconds` of media (contiguous segments) in the wall seconds
+    since it started: its pace p. Started now, the player reaches the end of what is ready after
+    `ready_seconds`; by then, at pace p, the build has made (p - 1) x ready_seconds more than the
+    player used — enough if that covers the next segment (estimated as the longest one so far,
+    times `margin` for a slower sentence). So a build at 20x real time (speech segments) starts at
+    its first segment, one at 1.1x waits until nearly all of it is there, and one slower than real
+    time waits for the end. `margin` 0 starts at the first `lead` seconds whatever the pace.
+    If a build slows down anyway, the streamer shows the idle motion (silent) until the segment
+    arrives, and counts an underrun.
     """
     if build_started is None or ready_seconds < lead:
         return False
-    elapsed = max((now - build_started).total_seconds(), 0.0)
-    return ready_seconds >= margin * elapsed
+    if margin == 0:
+        return True
+    elapsed = max((now - build_started).total_seconds(), 1e-3)
+    pace = ready_seconds / elapsed
+    return (pace - 1.0) * ready_seconds >= margin * next_segment
 
 
 class Playout:
@@ -72,13 +82,15 @@ class Playout:
             )
         )
 
-    def next_clip(self) -> Clip | None:
+    def next_clip(self, exclude: set[int] | frozenset[int] = frozenset()) -> Clip | None:
         now = timezone.now()
-        for clip in self.fresh()[:_CANDIDATES]:
+        for clip in self.fresh().exclude(pk__in=exclude)[:_CANDIDATES]:
             if clip.status == Clip.S.READY:
                 return clip
-            ready = self.ready_seconds(clip.pk, clip.attempt)
-            if can_start_early(ready, clip.started_at, now, margin=self.margin, lead=self.lead):
+            ready, longest = self.ready_seconds(clip.pk, clip.attempt)
+            if can_start_early(
+                ready, clip.started_at, now, next_segment=longest, margin=self.margin, lead=self.lead
+            ):
                 return clip
         while self.reair_requests:
             clip_id = self.reair_requests.popleft()
@@ -97,25 +109,26 @@ class Playout:
         return items
 
     # -- what a clip source needs while a clip plays
-    def ready_seconds(self, clip_id: int, attempt: int) -> float:
-        """Seconds of media in the attempt's segments 0, 1, 2, ... up to the first one missing."""
+    def ready_seconds(self, clip_id: int, attempt: int) -> tuple[float, float]:
+        """Seconds of media in the attempt's segments 0, 1, 2, ... up to the first one missing,
+        and the longest of those segments."""
         rows = (
             Segment.objects.filter(clip_id=clip_id, attempt=attempt)
             .order_by("index")
             .values_list("index", "duration")
         )
-        total = 0.0
+        total = longest = 0.0
         for expected, (index, duration) in enumerate(rows):
             if index != expected:
                 break
-            total += duration
-        return total
+            total, longest = total + duration, max(longest, duration)
+        return total, longest
 
     def total_seconds(self, clip_id: int, attempt: int) -> float:
         rows = Segment.objects.filter(clip_id=clip_id, attempt=attempt)
         return rows.aggregate(s=Sum("duration"))["s"] or 0.0
 
-    def segment_path(self, clip_id: int, attempt: int, index: int) -> Path | None:
+    def segment_path(self, clip_id: int, attempt: int, index: int) -> SegmentFile | None:
         segment = Segment.objects.filter(
             clip_id=clip_id,
             attempt=attempt,
@@ -125,7 +138,7 @@ class Playout:
         ).first()
         if segment is None or not segment.media:
             return None
-        return Path(segment.media.path)
+        return SegmentFile(Path(segment.media.path), segment.kind, segment.duration)
 
     def still_building(self, clip_id: int, attempt: int) -> bool:
         return Clip.objects.filter(pk=clip_id, attempt=attempt, status=Clip.S.BUILDING).exists()

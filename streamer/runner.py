@@ -18,27 +18,25 @@ wait for the next segment) goes on, and reports are kept until they can be writt
 
 from __future__ import annotations
 
-import collections
 import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import redis
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 from aijesus.studio import lifecycle
-from aijesus.studio.models import Clip
 from builder.media import MediaFormat
 from streamer import control
+from streamer.config import clip_drawing
 from streamer.encoder import EncoderDied, StreamEncoder
+from streamer.live_playout import Plan, PlayoutThread
 from streamer.outputs import Outputs
 from streamer.pacing import Pacer, samples_for_frame
 from streamer.playout import Playout
@@ -49,7 +47,9 @@ from streamer.state import StatePublisher
 log = logging.getLogger(__name__)
 
 BACKOFF_FIRST, BACKOFF_CAP, BACKOFF_RESET = 0.5, 10.0, 10.0  # seconds
-T = TypeVar("T")
+# The playout thread looks at the database this often even without a notice (a notice lost with
+# a Redis restart only delays a clip by this much).
+PLAYOUT_REFRESH = 1.0
 
 
 class Streamer:
@@ -64,7 +64,10 @@ class Streamer:
         fade_frames: int | None = None,
     ) -> None:
         self.fmt, self.outputs, self.idle = fmt, outputs, idle
-        self.playout = playout or Playout()
+        store = playout or Playout()
+        self.playout = PlayoutThread(
+            store, fmt, lambda clip: clip_drawing(clip, fmt, idle.engine), refresh=PLAYOUT_REFRESH
+        )
         self.client = client or control.redis_client()
         self.publisher = StatePublisher(self.client)
         self.preview = PreviewWriter(Path(settings.MEDIA_ROOT) / PREVIEW_FRAME, every=fmt.fps)
@@ -77,8 +80,10 @@ class Streamer:
         self.now_playing: dict[str, Any] | None = None
         self._skip = False
         self._backoff = BACKOFF_FIRST
-        self._redis_warned = self._db_warned = float("-inf")
-        self._reports: collections.deque[Callable[[], bool | None]] = collections.deque()
+        self._redis_warned = float("-inf")
+        self._session_started = time.monotonic()
+        self.session_seconds = settings.STREAM_SESSION_HOURS * 3600
+        self.rotations = 0
         self._batch = max(1, fmt.fps // 5)  # commands are read about 5 times a second
         # Frames of dissolve from the idle loop into a clip (a quarter second by default).
         self._fade = max(1, fmt.fps // 4) if fade_frames is None else fade_frames
@@ -88,15 +93,18 @@ class Streamer:
     def run(self, stop: threading.Event) -> None:
         log.info("streaming %dx%d@%d to %s", self.fmt.width, self.fmt.height, self.fmt.fps,
                  self.outputs.describe())  # fmt: skip
+        self.playout.start()
         try:
             while not stop.is_set():
-                close_old_connections()
                 self._take_commands()
-                clip = self._next_clip()
-                if clip is None:
-                    self._play_idle(max(1, self.fmt.fps // 2), stop)
+                self._rotate_if_due()
+                plan = None if self.paused else self.playout.next_clip()
+                if plan is None:
+                    # A fifth of a second of idle, then look again: the playout thread has the
+                    # next clip ready in memory the moment its first segment is.
+                    self._play_idle(self._batch, stop)
                 else:
-                    self._air(clip, stop)
+                    self._air(plan, stop)
         finally:
             self._shutdown()
 
@@ -109,36 +117,34 @@ class Streamer:
                 return
             self._emit(self._idle_picture(), self.idle.silence(self._samples()), stop)
 
-    def _air(self, clip: Clip, stop: threading.Event) -> None:
-        attempt = clip.attempt
-        if not _or_on_db_error(lifecycle.airing_started, False)(clip.pk, attempt):
-            return  # the attempt went away between the pick and now (or the database did)
+    def _air(self, plan: Plan, stop: threading.Event) -> None:
+        clip_id, attempt = plan.pk, plan.attempt
         started_at = timezone.now()
+        self.playout.report(clip_id, functools.partial(lifecycle.airing_started, clip_id, attempt))
         source = ClipSource(
             self.fmt,
-            _or_on_db_error(lambda index: self.playout.segment_path(clip.pk, attempt, index), None),
-            # While the database is away, keep waiting for the next segment (idle frames).
-            _or_on_db_error(lambda: self.playout.still_building(clip.pk, attempt), True),
+            lambda index: self.playout.segment_path(clip_id, attempt, index),
+            lambda: self.playout.still_building(clip_id, attempt),
+            plan.drawing,
         )
-        total = clip.duration or self.playout.total_seconds(clip.pk, attempt)
-        question = clip.question
+        total = plan.duration or 0.0
         self.now_playing = {
-            "clip": clip.pk,
-            "question": question.text if question else "",
-            "viewer": question.viewer_name if question else "",
-            "aired_count": clip.aired_count,
+            "clip": clip_id,
+            "question": plan.question,
+            "viewer": plan.viewer,
+            "aired_count": plan.aired_count,
             "elapsed": 0.0,
             "remaining": total,
         }
-        log.info("on air: clip %s attempt %s (%.1f s)", clip.pk, attempt, total)
+        log.info("on air: clip %s attempt %s", clip_id, attempt)
         self._skip = False
         ended = skipped = False
         try:
             while not stop.is_set():
                 if source.frames_taken % self._batch == 0:
                     self._take_commands()
-                    if clip.duration is None:  # aired while building: its length is still growing
-                        total = max(total, _or_on_db_error(self.playout.total_seconds, 0.0)(clip.pk, attempt))
+                    if plan.duration is None:  # aired while building: its length is still growing
+                        total = max(total, self.playout.total_seconds(clip_id, attempt))
                 frame = source.next_frame()
                 if frame is None:
                     ended = True
@@ -155,7 +161,7 @@ class Streamer:
                     self._samples())  # fmt: skip
                 self._emit(frame, audio, stop)
                 if self._skip:
-                    log.info("clip %s skipped", clip.pk)
+                    log.info("clip %s skipped", clip_id)
                     skipped = True
                     break
                 elapsed = source.frames_taken / self.fmt.fps
@@ -165,44 +171,22 @@ class Streamer:
             # clip ended on, so the cut back to it needs no dissolve.
             self.idle_offset = self.frame - source.frames_taken
             self.now_playing = None
-            self._report_airing(clip.pk, attempt, started_at, ended=ended, skipped=skipped)
+            if ended or skipped:
+                report = functools.partial(
+                    lifecycle.aired, clip_id=clip_id, attempt=attempt, started_at=started_at, skipped=skipped
+                )
+            else:  # the streamer is stopping mid-clip: the whole answer airs after a restart
+                report = functools.partial(lifecycle.airing_abandoned, clip_id=clip_id)
+            self.playout.report(clip_id, report, last=True)
 
-    def _report_airing(self, clip_id: int, attempt: int, started_at: datetime, *, ended: bool,
-                       skipped: bool) -> None:  # fmt: skip
-        """Tell the lifecycle how the airing ended; kept and retried while the database is away."""
-        if ended or skipped:
-            report = functools.partial(
-                lifecycle.aired, clip_id=clip_id, attempt=attempt, started_at=started_at, skipped=skipped
-            )
-        else:  # the streamer is stopping mid-clip: the whole answer airs after a restart
-            report = functools.partial(lifecycle.airing_abandoned, clip_id=clip_id)
-        self._reports.append(report)
-        self._flush_reports()
-
-    def _flush_reports(self) -> bool:
-        while self._reports:
-            try:
-                counted = self._reports[0]()
-            except DatabaseError as exc:
-                log.warning("cannot record an airing yet (kept, retried): %s", exc)
-                connection.close()
-                return False
-            self._reports.popleft()
-            if counted is False:
-                log.info("an airing was cut short by its build: not counted, the answer airs whole later")
-        return True
-
-    def _next_clip(self) -> Clip | None:
-        if self.paused or not self._flush_reports():
-            return None
-        try:
-            return self.playout.next_clip()
-        except DatabaseError as exc:  # the database restarting: the idle loop goes on meanwhile
-            if time.monotonic() - self._db_warned > 30:
-                self._db_warned = time.monotonic()
-                log.warning("cannot read the playout queue (the stream goes on): %s", exc)
-            connection.close()
-            return None
+    def _rotate_if_due(self) -> None:
+        """Twitch ends a broadcast after 48 hours: start a fresh one between two answers first."""
+        if self.encoder is None or time.monotonic() - self._session_started < self.session_seconds:
+            return
+        log.info("starting a fresh broadcast session after %.1f h", self.session_seconds / 3600)
+        self.encoder.close(timeout=10)
+        self.encoder = None  # the next frame starts a new encoder (a new RTMP session)
+        self.rotations += 1
 
     # -- frames into the encoder
     def _samples(self) -> int:
@@ -241,6 +225,7 @@ class Streamer:
                 return None
             self._backoff = min(self._backoff * 2, BACKOFF_CAP)
         encoder = StreamEncoder(self.fmt, self.outputs)
+        self._session_started = time.monotonic()
         try:
             encoder.start()
         except EncoderDied as exc:
@@ -275,13 +260,15 @@ class Streamer:
             "output": self.outputs.describe(),
             "paused": self.paused,
             "now_playing": dict(self.now_playing) if self.now_playing else None,
-            "queue": _or_on_db_error(self.playout.upcoming, [])(),
+            "queue": self.playout.upcoming(),
             "health": {
                 "fps": round(self.pacer.achieved_fps, 2),
                 "target_fps": self.fmt.fps,
                 "frames_behind": self.pacer.frames_behind,
                 "encoder_speed": encoder.speed if encoder else None,
                 "reconnects": self.reconnects,
+                "sessions_rotated": self.rotations,
+                "database": "ok" if self.playout.db_ok else "unreachable (the stream goes on)",
                 "underruns": self.underruns,
                 "frames": self.frame,
             },
@@ -289,6 +276,7 @@ class Streamer:
         }
 
     def _shutdown(self) -> None:
+        self.playout.stop()
         if self.encoder is not None:
             code = self.encoder.close()
             log.info("encoder finished (exit status %s) after %d frames", code, self.frame)
@@ -297,19 +285,6 @@ class Streamer:
         final["on_air"] = False
         self.publisher.close(final)
         connection.close()
-
-
-def _or_on_db_error(call: Callable[..., T], fallback: T) -> Callable[..., T]:
-    """`call`, answering `fallback` while the database is unreachable (it reconnects next time)."""
-
-    def guarded(*args: Any) -> T:
-        try:
-            return call(*args)
-        except DatabaseError:
-            connection.close()
-            return fallback
-
-    return guarded
 
 
 def crossfade(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:

@@ -1,23 +1,29 @@
-"""What fills each frame: the character's idle loop, or a clip decoded from its segments.
+"""What fills each frame: the character's idle loop, or a clip from its segments.
 
-A clip's segments are decoded in index order with PyAV into RGB frames of the stream's size and
-PCM at the stream's rate and layout. Its audio waits in a FIFO from which the streamer takes, per
-frame, exactly the samples that frame lasts; so the clip stays in step with the picture however
-the samples divide into frames.
+A clip's segments play in index order. A *speech* segment (the voice and its phoneme timings) is
+drawn here, at air time, by the character's own engine: its frames are never encoded before the
+broadcast encodes them. A *video* segment (an MP4 rendered by an engine too slow to draw live) is
+decoded with PyAV into RGB frames of the stream's size and PCM at the stream's rate and layout.
+Either way the audio waits in a FIFO from which the streamer takes, per frame, exactly the samples
+that frame lasts; so the clip stays in step with the picture however the samples divide into frames.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
 import av
 import numpy as np
 
+from builder.drawing import Graphics, sentence_frames, stream_audio
+from builder.encode.speech import SpeechFileError, read_speech
 from builder.lipsync.base import LipSyncEngine
 from builder.media import MediaFormat
+from builder.overlay import Overlay
 
 log = logging.getLogger(__name__)
 
@@ -44,23 +50,42 @@ class IdleSource:
         return bytes(samples * self.fmt.channels * 2)
 
 
+@dataclass(frozen=True)
+class SegmentFile:
+    path: Path
+    kind: str = "video"  # or "speech"
+    duration: float = 0.0
+
+
+@dataclass
+class Drawing:
+    """How this clip's speech segments are drawn: its character and its graphics."""
+
+    lipsync: LipSyncEngine | None
+    banner: list[Overlay] = field(default_factory=list)
+    graphics: Graphics = field(default_factory=Graphics)
+
+
 class ClipSource:
     """One airing of a clip. `next_frame()` gives a frame, WAIT, or None at the end; `take_audio`
     the PCM that goes with the frame just taken.
 
-    `segment_path(index)` returns the file of segment `index`, or None if it does not exist (yet);
-    `still_building()` says whether more segments may come.
+    `segment_path(index)` returns segment `index` (a SegmentFile, or a plain Path for a video
+    segment), or None if it does not exist (yet); `still_building()` says whether more may come.
+    `drawing` draws speech segments.
     """
 
     def __init__(
         self,
         fmt: MediaFormat,
-        segment_path: Callable[[int], Path | None],
+        segment_path: Callable[[int], SegmentFile | Path | None],
         still_building: Callable[[], bool],
+        drawing: Drawing | None = None,
     ) -> None:
         self.fmt = fmt
         self._segment_path = segment_path
         self._still_building = still_building
+        self._drawing = drawing or Drawing(None)
         self._audio = np.zeros((0, fmt.channels), np.int16)
         self._frames = self._decode_all()
         self._next: np.ndarray | str | None = next(self._frames, None)
@@ -102,10 +127,10 @@ class ClipSource:
         return max(1, round(FADE_SECONDS * self.fmt.sample_rate))
 
     def _decode_all(self) -> Iterator[np.ndarray | str]:
-        index, checks = 0, 0
+        index, checks, cursor = 0, 0, 0
         while True:
-            path = self._segment_path(index)
-            if path is None:
+            found = self._segment_path(index)
+            if found is None:
                 if not self._still_building():
                     return
                 checks += 1
@@ -114,12 +139,27 @@ class ClipSource:
                     yield WAIT
                 continue
             checks = 0
+            segment = found if isinstance(found, SegmentFile) else SegmentFile(found)
             try:
-                yield from self._decode_segment(path)
-            except (av.FFmpegError, OSError) as exc:  # a bad segment ends the clip, not the stream
-                log.error("cannot decode segment %s (%s): ending the clip here", path, exc)
+                if segment.kind == "speech":
+                    frames = self._draw_segment(segment.path, cursor)
+                else:
+                    frames = self._decode_segment(segment.path)
+                for frame in frames:
+                    cursor += 1
+                    yield frame
+            except (av.FFmpegError, OSError, SpeechFileError) as exc:  # ends the clip, not the stream
+                log.error("cannot play segment %s (%s): ending the clip here", segment.path, exc)
                 return
             index += 1
+
+    def _draw_segment(self, path: Path, start_frame: int) -> Iterator[np.ndarray]:
+        drawing = self._drawing
+        if drawing.lipsync is None:
+            raise SpeechFileError("no character to draw a speech segment with")
+        speech, text = read_speech(path)
+        self._audio = np.concatenate([self._audio, stream_audio(speech, self.fmt)])
+        return sentence_frames(drawing.lipsync, speech, text, start_frame, drawing.banner, drawing.graphics)
 
     def _decode_segment(self, path: Path) -> Iterator[np.ndarray]:
         fmt = self.fmt

@@ -142,21 +142,38 @@ def progress(*, clip_id: int, attempt: int, state: dict[str, Any]) -> bool:
 
 
 def record_segment(
-    *, clip_id: int, attempt: int, index: int, media: str, duration: float, text: str
+    *,
+    clip_id: int,
+    attempt: int,
+    index: int,
+    media: str,
+    duration: float,
+    text: str,
+    kind: str = Segment.Kind.VIDEO,
 ) -> Segment | None:
     """Store a finished segment at once (the streamer may air it before the clip is done)."""
     with transaction.atomic():
         if _building(clip_id, attempt).update(heartbeat_at=timezone.now()) != 1:
             return None
         segment = Segment.objects.create(
-            clip_id=clip_id, attempt=attempt, index=index, media=media, duration=duration, text=text
+            clip_id=clip_id,
+            attempt=attempt,
+            index=index,
+            kind=kind,
+            media=media,
+            duration=duration,
+            text=text,
         )
         broadcast_on_commit("clips")
+        _notify_playout()
     return segment
 
 
-def finish(*, clip_id: int, attempt: int, **results: Any) -> bool:
-    """The build is complete: the clip is ready (and its question too, unless it aired already)."""
+def finish(*, clip_id: int, attempt: int, library_pending: bool = False, **results: Any) -> bool:
+    """The build is complete: the clip is ready (and its question too, unless it aired already).
+
+    `library_pending`: the library's MP4 is still to be made (speech segments); its task is sent.
+    """
     with transaction.atomic():
         moved = _building(clip_id, attempt).update(
             status=S.READY,
@@ -171,7 +188,26 @@ def finish(*, clip_id: int, attempt: int, **results: Any) -> bool:
             Segment.objects.filter(clip_id=clip_id).exclude(attempt=attempt).delete()
             _follow(clip_id)
             transaction.on_commit(lambda: remove_media(clip_id, keep=attempt))
+            _notify_playout()
+            if library_pending:
+                transaction.on_commit(lambda: _send_library(clip_id, attempt), robust=True)
     return moved == 1
+
+
+def library_ready(*, clip_id: int, attempt: int, video: str) -> bool:
+    """The library's MP4 of a ready clip's attempt is made (after the build, at low priority)."""
+    moved = Clip.objects.filter(pk=clip_id, attempt=attempt, status=S.READY).update(video=video)
+    broadcast_on_commit("clips")
+    return moved == 1
+
+
+def _send_library(clip_id: int, attempt: int) -> None:
+    from builder.tasks import render_library
+
+    try:
+        render_library.apply_async((clip_id, attempt), retry=False)
+    except (OperationalError, OSError) as exc:
+        log.warning("could not send the library render of clip %s (the reaper will): %s", clip_id, exc)
 
 
 def fail(*, clip_id: int, attempt: int | None, reason: str) -> bool:
@@ -350,3 +386,27 @@ def _follow(clip_id: int, *, reason: str | None = None) -> None:
     Question.objects.filter(pk=question_id).update(**fields)
     broadcast_on_commit("queue")
     broadcast_on_commit("clips")
+    _notify_playout()
+
+
+# The streamer's playout thread waits on this channel, so it learns of a new segment or a clip
+# that changed at once instead of polling the database from the frame loop.
+PLAYOUT_CHANNEL = "studio:playout"
+_redis: list[Any] = []
+
+
+def _notify_playout() -> None:
+    transaction.on_commit(_publish_playout)
+
+
+def _publish_playout() -> None:
+    import redis
+
+    try:
+        if not _redis:
+            _redis.append(
+                redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+            )
+        _redis[0].publish(PLAYOUT_CHANNEL, b"1")
+    except (redis.RedisError, OSError) as exc:  # the streamer also looks on its own every few seconds
+        log.debug("playout notice not sent: %s", exc)

@@ -13,6 +13,8 @@ tile around it exactly and a paste leaves no seam.
 from __future__ import annotations
 
 import json
+import os
+import threading
 from dataclasses import astuple, dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -98,7 +100,9 @@ class SpriteAvatar:
 
     def save(self, path: Path) -> None:
         meta = {"name": self.name, "tile_box": list(astuple(self.tile_box))}
-        tmp = path.with_name(path.name + ".tmp.npz")
+        # A name of this writer's own: two processes drawing the same set at once (two workers on
+        # one MEDIA_ROOT) would otherwise interleave their bytes in one temporary file.
+        tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp.npz")
         # Flat art compresses ~25x; loading costs a few tenths of a second, once per process.
         np.savez_compressed(
             tmp,

@@ -37,6 +37,9 @@ def frame_count(duration: float, fps: int) -> int:
 
 class LipSyncEngine(ABC):
     name: str = ""
+    # True for an engine that draws frames far faster than a stream plays them: its answers travel
+    # as speech and the streamer draws them at air time (builder/encode/speech.py).
+    draws_live: bool = False
 
     def __init__(self, fmt: MediaFormat) -> None:
         self.fmt = fmt

@@ -12,6 +12,7 @@ from aijesus.studio.models import Clip, Question
 from aijesus.studio.services import question_approve, question_submit
 from builder.services import clip_build
 from tests.builder.worker import celery_worker, wait_for
+from tests.sprites import link_studio_cache
 
 SMALL = {"STREAM_WIDTH": "320", "STREAM_HEIGHT": "180", "STREAM_FPS": "25"}
 
@@ -33,19 +34,21 @@ def queued_clip(persona, small_media, django_capture_on_commit_callbacks) -> Cli
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_an_approved_question_becomes_a_ready_clip_on_a_gpu_queue_worker(
-    persona, redis_url, small_media, tmp_path
+    persona, redis_url, small_media, sprite_cache, tmp_path
 ):
     log = tmp_path / "worker.log"
-    # Only the gpu queue: if routing sent build_clip anywhere else, nothing would pick it up.
-    with celery_worker(redis_url, "gpu", log, MEDIA_ROOT=str(small_media), **SMALL):
+    link_studio_cache(small_media, sprite_cache)  # the worker loads the character, not draws it
+    # Not the default queue: if routing sent build_clip there, nothing would pick it up. The
+    # library's MP4 is made afterwards by its own task on the library queue.
+    with celery_worker(redis_url, "gpu,library", log, MEDIA_ROOT=str(small_media), **SMALL):
         question = question_submit(text="What is forgiveness?", viewer_name="hal")
         clip = question_approve(question=question)
 
         def finished() -> bool:
             clip.refresh_from_db()
-            return clip.status not in {"queued", "building"}
+            return clip.status not in {"queued", "building"} and (clip.status != "ready" or bool(clip.video))
 
-        wait_for(finished, 90, "the worker to build the clip", log)
+        wait_for(finished, 90, "the worker to build the clip and its library MP4", log)
 
     assert clip.status == "ready", clip.error
     # Claimed by the worker process ("host:pid"), not by this test process.
@@ -54,6 +57,7 @@ def test_an_approved_question_becomes_a_ready_clip_on_a_gpu_queue_worker(
     assert question.status == "ready"
     segments = list(clip.segments.order_by("index"))
     assert segments and [s.index for s in segments] == list(range(len(segments)))
+    assert {s.kind for s in segments} == {"speech"}  # the drawn character is drawn at air time
     with av.open(clip.video.path) as container:
         stream = container.streams.video[0]
         assert (stream.codec_context.width, stream.codec_context.height, stream.average_rate) == (
@@ -106,13 +110,13 @@ def test_the_soft_time_limit_fails_the_clip_and_removes_its_files(queued_clip, s
 
     from builder import pipeline
 
-    real_encode = pipeline.encode_segment
+    real_write = pipeline.write_speech
 
     def slow(*args, **kwargs):
-        real_encode(*args, **kwargs)  # one segment lands on disk, then time runs out
+        real_write(*args, **kwargs)  # one segment lands on disk, then time runs out
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr("builder.pipeline.encode_segment", slow)
+    monkeypatch.setattr("builder.pipeline.write_speech", slow)
     clip = queued_clip
     assert clip_build(clip_id=clip.pk) == "failed"
     clip.refresh_from_db()

@@ -1,4 +1,8 @@
-"""The whole clip pipeline in-process: offline answer → espeak → drawn character → segments → MP4."""
+"""The whole clip pipeline in-process: offline answer → espeak → drawn character → segments → MP4.
+
+The drawn character draws live, so its answers travel as speech segments; the video path (what
+Wav2Lip takes) is exercised with the same character marked as an engine that cannot draw live.
+"""
 
 from __future__ import annotations
 
@@ -8,29 +12,39 @@ import av
 import numpy as np
 import pytest
 
-from builder.avatar.loader import load_sprite_avatar
+from builder.drawing import Graphics, sentence_frames, stream_audio
 from builder.encode.segment import encode_segment
+from builder.encode.speech import read_speech
 from builder.errors import BuildError
+from builder.lipsync.base import frame_count
 from builder.lipsync.sprite import SpriteLipSync
 from builder.llm import make_engine as make_llm
 from builder.llm.base import LLMEngine, Prompt
 from builder.media import MediaFormat
 from builder.pipeline import BuildRequest, Engines, build_clip_media
 from builder.tts import make_engine as make_tts
+from tests.sprites import load_shared
 
 FMT = MediaFormat(width=320, height=180, fps=25)
 PERSONA = {"name": "Jesus", "system_prompt": "", "language": "en", "voice": {"voice": "en-us"}}
 
 
 @pytest.fixture(scope="module")
-def lipsync(tmp_path_factory) -> SpriteLipSync:
-    avatar = load_sprite_avatar("Jesus", tmp_path_factory.mktemp("avatar"), FMT)
+def lipsync(sprite_cache) -> SpriteLipSync:
+    avatar = load_shared("Jesus", FMT, sprite_cache)
     return SpriteLipSync(FMT, avatar)
+
+
+class RenderedSprite(SpriteLipSync):
+    """The drawn character, rendered on the worker into video segments like a slow engine."""
+
+    draws_live = False
 
 
 @pytest.fixture(scope="module")
 def built(lipsync, tmp_path_factory):
-    engines = Engines(llm=make_llm("offline"), tts=make_tts("espeak"), lipsync=lipsync)
+    rendered = RenderedSprite(FMT, lipsync.avatar)
+    engines = Engines(llm=make_llm("offline"), tts=make_tts("espeak"), lipsync=rendered)
     request = BuildRequest(
         clip_id=1, question_text="What is forgiveness?", viewer_name="ann", persona=PERSONA
     )
@@ -118,3 +132,38 @@ def test_the_question_banner_is_burned_in_at_the_top(built, lipsync):
     idle = next(lipsync.idle_frames(1)).astype(int)
     top = slice(0, FMT.height // 8)
     assert np.abs(first[top] - idle[top]).mean() > 5
+
+
+@pytest.fixture(scope="module")
+def built_live(lipsync, tmp_path_factory):
+    engines = Engines(llm=make_llm("offline"), tts=make_tts("espeak"), lipsync=lipsync)
+    request = BuildRequest(
+        clip_id=3, question_text="What is forgiveness?", viewer_name="ann", persona=PERSONA
+    )
+    seen = []
+    result = build_clip_media(request, engines, FMT, tmp_path_factory.mktemp("live"), on_segment=seen.append)
+    return result, seen
+
+
+def test_a_character_that_draws_live_gets_speech_segments_and_no_encode(built_live, built):
+    result, seen = built_live
+    assert [s.kind for s in seen] == ["speech"] * len(seen) and len(seen) > 1
+    assert result.library_pending and "video" not in result.files
+    assert result.files["subtitles"].exists() and result.files["thumbnail"].exists()
+    for segment in seen:
+        speech, text = read_speech(segment.path)
+        assert text == segment.text and speech.phonemes
+        assert segment.n_frames == frame_count(speech.duration, FMT.fps)
+    # The same answer as video segments, for the ratio: speech segments cost no x264 time at all.
+    assert sum(result.timings["render_encode"]) < sum(built[0].timings["render_encode"])
+
+
+def test_speech_segments_draw_the_same_frames_as_video_segments_would(built_live, lipsync):
+    _, seen = built_live
+    first = seen[0]
+    speech, text = read_speech(first.path)
+    drawn = list(sentence_frames(lipsync, speech, text, 0, [], Graphics(question_banner=False)))
+    assert len(drawn) == first.n_frames
+    audio = stream_audio(speech, FMT)
+    assert audio.shape == (round(first.n_frames * FMT.sample_rate / FMT.fps), FMT.channels)
+    assert np.abs(audio).max() > 1000  # the voice, resampled to the stream's rate

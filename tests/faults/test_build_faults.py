@@ -17,7 +17,8 @@ from aijesus.studio.services import question_approve, question_submit
 from tests.builder.llm.fake_openai import stream
 from tests.faults.studio import held
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# Real processes on a shared 2-core machine: generous limits; each wait is on a condition.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.timeout(600)]
 
 FIRST = ["Forgiveness is a gift you give to the one who wronged you, and to yourself as well. "]
 REST = ["It frees the heart. ", "Go in peace."]
@@ -72,7 +73,9 @@ def test_a_worker_child_killed_mid_build_is_rebuilt_and_aired_exactly_once(studi
 
     aired = assert_aired_once_whole(pk, attempt=2, answer=WHOLE)
     assert aired.note == ""  # cleared once ready; the attempt number tells the story
-    assert "stopped" in (studio.logs / "worker.log").read_text()
+    # Rebuilt by the redelivered task or by the reaper, whichever noticed first.
+    logs = "".join(path.read_text() for path in studio.logs.glob("*.log"))
+    assert "rebuilding after its worker" in logs
 
 
 def test_a_whole_worker_killed_mid_build_is_rebuilt_by_a_new_worker(studio, llm):

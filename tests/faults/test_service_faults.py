@@ -25,7 +25,8 @@ from tests.faults.test_build_faults import (
 )
 from tests.streamer.helpers import KEY, RtmpServer, free_port, read_recording
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# Real processes on a shared 2-core machine: generous limits; each wait is on a condition.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.timeout(600)]
 
 
 @pytest.fixture

@@ -43,8 +43,15 @@ def test_a_clip_dissolves_in_and_the_idle_loop_resumes_from_its_last_pose(idle, 
     )
     stop = threading.Event()
     streamer._play_idle(17, stop)  # the idle loop is somewhere in its motion
-    streamer._air(clip, stop)
+    streamer.playout.round_now()  # the playout thread's work, here, inside this test's transaction
+    plan = streamer.playout.next_clip()
+    assert plan is not None and plan.pk == clip.pk
+    streamer.playout.round_now()  # its segments
+    streamer._air(plan, stop)
     streamer._play_idle(3, stop)
+    streamer.playout.round_now()  # the airing reported
+    clip.refresh_from_db()
+    assert clip.aired_count == 1 and clip.first_aired_at is not None
     fade = streamer._fade
     assert fade == SMALL.fps // 4
     sent = streamer.sent

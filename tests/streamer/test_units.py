@@ -13,7 +13,7 @@ from aijesus.studio import lifecycle
 from aijesus.studio.models import Clip, Question
 from builder.media import MediaFormat
 from streamer import control
-from streamer.encoder import StreamEncoder, encoder_args
+from streamer.encoder import StreamEncoder, child_env, encoder_args
 from streamer.outputs import Outputs, mask
 from streamer.pacing import Pacer, samples_for_frame
 from streamer.playout import Playout, can_start_early
@@ -63,18 +63,35 @@ def test_a_building_clip_waits_while_its_build_is_slower_than_real_time_and_a_re
     assert Playout().next_clip() == ready  # 3 s of media in 10 s of build: it would stall
 
 
-def test_the_early_start_rule_wants_the_build_well_ahead_of_real_time():
+def test_the_early_start_rule_follows_the_builds_pace():
     now = timezone.now()
-    assert can_start_early(4.0, now - timedelta(seconds=2), now)  # 2x real time, 4 s ready
-    assert not can_start_early(3.0, now - timedelta(seconds=2), now)  # only 1.5x
-    assert not can_start_early(0.5, now, now)  # too little to start on
-    assert not can_start_early(9.0, None, now)
+    ago = lambda seconds: now - timedelta(seconds=seconds)  # noqa: E731
+    # A steady fast build (speech segments: 4 s of answer in 0.2 s) starts at its first segment.
+    assert can_start_early(4.0, ago(0.2), now, next_segment=4.0)
+    # A build at 1.1x real time waits: the next 4 s sentence would not be there in time...
+    assert not can_start_early(4.4, ago(4.0), now, next_segment=4.0)
+    # ... until it is far enough ahead (66 s made in 60 s covers another 4 s, with the margin).
+    assert can_start_early(66.0, ago(60.0), now, next_segment=4.0)
+    # Slower than real time: never early; too little ready, or no start yet: not either.
+    assert not can_start_early(9.0, ago(10.0), now, next_segment=1.0)
+    assert not can_start_early(0.5, ago(0.01), now, next_segment=0.5)
+    assert not can_start_early(9.0, None, now, next_segment=1.0)
+    # Margin 0: at the first lead seconds, whatever the pace.
+    assert can_start_early(1.0, ago(60), now, next_segment=9.0, margin=0)
 
 
-def test_the_stream_key_is_in_ffmpegs_argv_but_never_in_what_is_logged(caplog):
+def test_the_stream_key_is_in_no_argv_and_never_in_what_is_logged(caplog, monkeypatch):
     outputs = Outputs(rtmp_url="rtmp://live.twitch.tv/app/", stream_key=KEY)
-    assert outputs.publish_url == f"rtmp://live.twitch.tv/app/{KEY}"
-    assert f"rtmp://live.twitch.tv/app/{KEY}" in encoder_args(MediaFormat(), outputs, 3)
+    assert outputs.publish_url == f"rtmp://live.twitch.tv/app/{KEY}"  # what the publisher alone opens
+    # ffmpeg writes FLV into the publisher's pipe: neither the ingest nor the key is on its command line.
+    args = encoder_args(MediaFormat(), outputs, 3, 7)
+    assert args[-1] == "pipe:7" and not any(KEY in arg or "twitch" in arg for arg in args)
+    with pytest.raises(ValueError):
+        encoder_args(MediaFormat(), outputs, 3)  # a keyed ingest without the pipe: never the URL
+    monkeypatch.setenv("STREAM_KEY", KEY)
+    monkeypatch.setenv("OTHER_SETTING", "kept")
+    env = child_env(outputs.secrets)
+    assert "STREAM_KEY" not in env and env["OTHER_SETTING"] == "kept"
     encoder = StreamEncoder(MediaFormat(), outputs)
     assert not any(KEY in arg for arg in encoder.argv_masked)
     assert KEY not in outputs.describe()
@@ -87,10 +104,12 @@ def test_the_stream_key_is_in_ffmpegs_argv_but_never_in_what_is_logged(caplog):
 
 
 def test_both_outputs_are_one_encode_through_tee_with_a_preview_that_may_fail(tmp_path):
-    args = Outputs(rtmp_url="rtmp://host/app", stream_key=KEY, preview_dir=tmp_path).argv()
+    args = Outputs(rtmp_url="rtmp://host/app", stream_key=KEY, preview_dir=tmp_path).argv("pipe:7")
     assert args[args.index("-f") + 1] == "tee"
     rtmp, hls = args[-1].split("|")
-    assert rtmp.startswith("[f=flv") and "onfail=abort" in rtmp and rtmp.endswith(f"app/{KEY}")
+    # The RTMP branch is the publisher's pipe; the key is nowhere in the options.
+    assert rtmp.startswith("[f=flv") and "onfail=abort" in rtmp and rtmp.endswith("]pipe:7")
+    assert not any(KEY in arg for arg in args)
     assert "f=hls" in hls and "onfail=ignore" in hls and hls.endswith("stream.m3u8")
 
 

@@ -87,6 +87,12 @@ class Segment(models.Model):
     # Each build attempt writes its own segments: a streamer airing attempt 1 never mixes in 2's.
     attempt = models.PositiveSmallIntegerField(default=1)
     index = models.PositiveIntegerField()
+
+    class Kind(models.TextChoices):
+        VIDEO = "video", "Video (MP4)"
+        SPEECH = "speech", "Speech (WAV + timings), drawn by the streamer at air time"
+
+    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.VIDEO)
     media = models.FileField(upload_to="segments/")
     duration = models.FloatField(help_text="Seconds.")
     text = models.TextField(blank=True, help_text="The sentence spoken in this segment.")
