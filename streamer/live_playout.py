@@ -34,6 +34,17 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
+class _Watched:
+    """The clip on air: its attempt's segments as far as they are known, and whether more come."""
+
+    pk: int
+    attempt: int
+    segments: list[SegmentFile] = field(default_factory=list)
+    durations: list[float] = field(default_factory=list)
+    building: bool = True
+
+
+@dataclass
 class Plan:
     """A clip ready to go on air: what the frame loop needs, read while the database answered."""
 
@@ -44,17 +55,8 @@ class Plan:
     viewer: str
     aired_count: int
     drawing: Drawing
-
-
-@dataclass
-class _Watched:
-    """The clip on air: its attempt's segments as far as they are known, and whether more come."""
-
-    pk: int
-    attempt: int
-    segments: list[SegmentFile] = field(default_factory=list)
-    durations: list[float] = field(default_factory=list)
-    building: bool = True
+    # Its segments as far as they were known when it was picked: it starts without a wait.
+    watched: _Watched | None = None
 
 
 class PlayoutThread:
@@ -104,7 +106,7 @@ class PlayoutThread:
         with self._lock:
             plan, self._next = self._next, None
             if plan is not None:
-                self._watched = _Watched(plan.pk, plan.attempt)
+                self._watched = plan.watched or _Watched(plan.pk, plan.attempt)
         if plan is not None:
             self._wake.set()  # fetch its segments now
         return plan
@@ -191,7 +193,7 @@ class PlayoutThread:
         with self._lock:
             self._upcoming = upcoming
 
-    def _follow(self, watched: _Watched) -> None:
+    def _follow(self, watched: _Watched, *, force: bool = False) -> None:
         known = len(watched.segments)
         found: list[SegmentFile] = []
         durations: list[float] = []
@@ -202,7 +204,7 @@ class PlayoutThread:
             durations.append(segment.duration)
         building = self.store.still_building(watched.pk, watched.attempt)
         with self._lock:
-            if self._watched is watched:
+            if force or self._watched is watched:
                 watched.segments.extend(found)
                 watched.durations.extend(durations)
                 watched.building = building
@@ -234,7 +236,9 @@ class PlayoutThread:
             viewer=question.viewer_name if question else "",
             aired_count=clip.aired_count,
             drawing=self._drawings[key],
+            watched=_Watched(clip.pk, clip.attempt),
         )
+        self._follow(plan.watched, force=True)
         with self._lock:
             if self._next is None and plan.pk not in self._busy():
                 self._next = plan
