@@ -1,9 +1,10 @@
 """What the streamer tells the dashboard: now playing, the queue, and health figures.
 
-The whole state is one JSON value in Redis (read by the dashboard's snapshot whenever it likes;
-it expires if the streamer stops updating it, so a dead streamer is not shown as on air). After
-each write a "stream" notice goes to the dashboard group, at most about once a second, from a
-thread of its own so a slow channel layer never delays a frame.
+The whole state is one JSON value in Redis (read by a dashboard when it connects; it expires if the
+streamer stops updating it, so a dead streamer is not shown as on air). After each write the same
+state goes to the open dashboards as a small "stream" message, at most about once a second, from a
+thread of its own so a slow channel layer never delays a frame. Dashboards apply it to the on-air
+card only; the queue is never rebuilt for it.
 """
 
 from __future__ import annotations
@@ -30,24 +31,30 @@ def read_state(client: redis.Redis | None = None) -> dict[str, Any] | None:
     return json.loads(raw) if raw else None
 
 
-def _notify_dashboard() -> None:
-    from aijesus.studio.broadcast import broadcast_now
+def _notify_dashboard(state: dict[str, Any]) -> None:
+    from aijesus.studio.broadcast import broadcast_stream
 
-    broadcast_now("stream")
+    broadcast_stream(state)
 
 
 class StatePublisher:
+    """`publish` writes the state to Redis at once; `notify` (default: send it to the dashboards)
+    gets the latest published state on the notifier thread. States published while a notice is
+    being sent collapse into one notice carrying the newest."""
+
     def __init__(
         self,
         client: redis.Redis,
         *,
         interval: float = 1.0,
-        notify: Callable[[], None] = _notify_dashboard,
+        notify: Callable[[dict[str, Any]], None] = _notify_dashboard,
     ) -> None:
         self.client = client
         self.interval = interval
         self._notify = notify
         self._last = float("-inf")
+        self._latest: str | None = None  # the JSON written last, handed to the notifier
+        self._lock = threading.Lock()
         self._pending = threading.Event()
         self._closed = False
         self._thread = threading.Thread(target=self._notifier, name="stream-notify", daemon=True)
@@ -58,25 +65,39 @@ class StatePublisher:
 
     def publish(self, state: dict[str, Any]) -> None:
         self._last = time.monotonic()
+        raw = json.dumps(state)
         try:
-            self.client.set(state_key(), json.dumps(state), ex=STATE_TTL)
+            self.client.set(state_key(), raw, ex=STATE_TTL)
         except redis.RedisError as exc:  # the broadcast goes on without a dashboard
             log.warning("cannot publish stream state: %s", exc)
             return
+        with self._lock:
+            self._latest = raw
         self._pending.set()
 
     def _notifier(self) -> None:
-        while not self._closed:
+        while True:
             if self._pending.wait(0.5):
                 self._pending.clear()
-                try:
-                    self._notify()
-                except Exception:  # a missed notice heals on the next one
-                    log.warning("stream notice to the dashboard failed", exc_info=True)
+                self._send_latest()
+            # On close, a state published last (the final "off air") is still sent before leaving.
+            if self._closed and not self._pending.is_set():
+                return
+
+    def _send_latest(self) -> None:
+        with self._lock:
+            raw = self._latest
+        if raw is None:
+            return
+        try:
+            # Decoded from the JSON written to Redis: the notice is exactly what a dashboard that
+            # connects now would read, whatever the caller does with its dict afterwards.
+            self._notify(json.loads(raw))
+        except Exception:  # a missed notice heals on the next one
+            log.warning("stream notice to the dashboard failed", exc_info=True)
 
     def close(self, final: dict[str, Any] | None = None) -> None:
         if final is not None:
             self.publish(final)
-            time.sleep(0.05)  # let the notifier send the last notice
         self._closed = True
         self._thread.join(2)

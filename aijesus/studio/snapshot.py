@@ -1,4 +1,9 @@
-"""The full state a dashboard shows, as plain JSON (sent whole on connect and on every change)."""
+"""What a dashboard shows, as plain JSON.
+
+`studio_snapshot` is everything (sent once when a socket connects); `queue_snapshot` is the same
+without the streamer's state (sent after each committed queue change: the stream's state reaches
+open pages in messages of its own, about once a second, and must not rebuild the queue).
+"""
 
 from __future__ import annotations
 
@@ -79,7 +84,8 @@ def chat_mode() -> str:
     return mode or ChatSettings.Mode.HOLD
 
 
-def studio_snapshot() -> dict[str, Any]:
+def queue_snapshot() -> dict[str, Any]:
+    """The queue, the builds, what was handled, counts, persona and chat mode: no stream state."""
     clips = Clip.objects.prefetch_related("segments")
     base = Question.objects.select_related("moderated_by").prefetch_related(Prefetch("clips", queryset=clips))
     pending = base.filter(status=Question.Status.PENDING).order_by("-priority", "received_at")
@@ -95,5 +101,9 @@ def studio_snapshot() -> dict[str, Any]:
         "pending": [question_json(q) for q in pending[:PENDING_LIMIT]],
         "in_progress": [question_json(q) for q in working[:PENDING_LIMIT]],
         "recent": [question_json(q) for q in recent[:RECENT_LIMIT]],
-        "stream": stream_state(),
     }
+
+
+def studio_snapshot() -> dict[str, Any]:
+    """Everything a page shows, the streamer's current state included (what a socket gets first)."""
+    return {**queue_snapshot(), "stream": stream_state()}

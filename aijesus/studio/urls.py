@@ -17,6 +17,7 @@ urlpatterns = [
     path("latency/", latency.latency, name="latency"),
     path("mode", queue.set_mode, name="chat-mode"),
     path("stream/preview.jpg", media.stream_preview, name="stream-preview"),
+    path("stream/hls/<str:name>", media.stream_hls, name="stream-hls"),
     path("stream/<str:command>", queue.stream_command, name="stream-command"),
     path("personas/", include("aijesus.studio.urls_personas")),
     path("avatars/", include("aijesus.studio.urls_avatars")),

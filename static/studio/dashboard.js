@@ -1,4 +1,6 @@
-// Live queue. Every message is a full snapshot, so a page that reconnects heals itself.
+// Live queue. Every message is a full state of what it covers, so a page that reconnects or misses
+// one heals itself: "snapshot" (the queue; on connect also the stream) after each queue change,
+// "stream" (the on-air card only: now playing, position, health, up next) about once a second.
 // Chat text is hostile data: it is only ever assigned with textContent, never as HTML.
 // Rows a moderator is working on (editing the text, typing a reject reason) are kept as they are
 // while snapshots arrive, so nobody loses what they were typing.
@@ -10,10 +12,16 @@
   const rowTemplate = document.getElementById("question-row");
   const toast = document.getElementById("toast");
   const preview = document.getElementById("preview");
+  const onAirCard = document.querySelector(".on-air");
+  // A streamer that stops without saying so (killed) sends nothing more; its Redis state expires
+  // after this long, and the page stops showing it as on air after the same silence.
+  const staleAfter = 1000 * Number(onAirCard.dataset.staleAfter || 30);
   const STAGES = ["queued", "answer", "video", "join", "ready"];
   const selected = new Set();
   let filter = "";
   let lastSnapshot = null;
+  let lastStream = null;
+  let streamHeardAt = 0;
   let retryDelay = 500;
   let toastTimer = 0;
 
@@ -200,31 +208,39 @@
     document.getElementById("bulk-count").textContent = selected.size + " selected";
   }
 
-  // -- on air
-  function renderStream(stream) {
+  // -- on air: the streamer's state is read defensively, its keys may come and go.
+  function applyStream(stream) {
+    lastStream = stream && typeof stream === "object" ? stream : null;
+    streamHeardAt = Date.now();
+    renderStream(lastStream, "streamer not running");
+  }
+
+  function renderStream(stream, absent) {
     const text = document.getElementById("on-air");
     const bar = document.getElementById("on-air-bar");
     const health = document.getElementById("health");
     const next = document.getElementById("up-next");
     preview.hidden = !stream || !stream.on_air;
+    onAirCard.dispatchEvent(new CustomEvent("stream", { detail: stream }));
     if (!stream) {
-      text.textContent = "streamer not running";
+      text.textContent = absent;
       bar.style.width = "0";
       health.textContent = "";
       next.replaceChildren();
       return;
     }
-    const now = stream.now_playing;
+    const now = stream.now_playing && typeof stream.now_playing === "object" ? stream.now_playing : null;
     if (now) {
-      text.textContent = "“" + now.question + "” — " + (now.viewer || "") + " · " + seconds(now.elapsed) +
-        " / " + seconds(now.elapsed + now.remaining);
-      const total = now.elapsed + now.remaining;
-      bar.style.width = total > 0 ? (100 * now.elapsed) / total + "%" : "0";
+      const elapsed = Number(now.elapsed) || 0;
+      const total = elapsed + (Number(now.remaining) || 0);
+      text.textContent = "“" + (now.question || "clip #" + now.clip) + "” — " + (now.viewer || "") + " · " +
+        seconds(elapsed) + " / " + seconds(total);
+      bar.style.width = total > 0 ? (100 * elapsed) / total + "%" : "0";
     } else {
       text.textContent = stream.paused ? "answers paused · idle loop" : stream.on_air ? "idle loop" : "off air";
       bar.style.width = "0";
     }
-    const h = stream.health || {};
+    const h = stream.health && typeof stream.health === "object" ? stream.health : {};
     const parts = [];
     if (h.fps !== undefined) parts.push(Number(h.fps).toFixed(1) + " / " + h.target_fps + " fps");
     if (h.encoder_speed) parts.push("encoder " + h.encoder_speed + "×");
@@ -232,7 +248,7 @@
     if (h.underruns) parts.push(h.underruns + " underrun(s)");
     if (stream.output) parts.push(stream.output);
     health.textContent = parts.join(" · ");
-    const queue = stream.queue || [];
+    const queue = Array.isArray(stream.queue) ? stream.queue : [];
     next.replaceChildren(
       ...queue.map((item) => {
         const li = document.createElement("li");
@@ -260,7 +276,6 @@
       .map(([status, n]) => status + " " + n);
     document.getElementById("counts").textContent = counts.join(" · ");
     document.getElementById("pending-count").textContent = snapshot.counts.pending || 0;
-    renderStream(snapshot.stream);
     renderList("pending", snapshot.pending);
     renderList("building", snapshot.in_progress || []);
     renderList("recent", snapshot.recent.filter((q) => !filter || q.status === filter));
@@ -326,13 +341,22 @@
     button.addEventListener("click", () => post("/stream/" + button.dataset.stream, {}, button.textContent + ": sent"));
   });
 
-  // The preview is the streamer's latest frame, refreshed while the page is visible.
+  // The preview is the streamer's latest frame, refreshed while the page is visible and the live
+  // player is not showing the stream instead.
   window.setInterval(() => {
-    if (!preview.hidden && document.visibilityState === "visible") {
+    if (!preview.hidden && !onAirCard.dataset.listening && document.visibilityState === "visible") {
       preview.src = preview.dataset.src + "?t=" + Date.now();
     }
   }, 1000);
   preview.addEventListener("error", () => (preview.hidden = true));
+  onAirCard.addEventListener("player-problem", (event) => say(event.detail, true));
+
+  window.setInterval(() => {
+    if (lastStream && lastStream.on_air && Date.now() - streamHeardAt > staleAfter) {
+      lastStream = null;
+      renderStream(null, "no word from the streamer for " + staleAfter / 1000 + " s (stopped, or Redis is down)");
+    }
+  }, 1000);
 
   function connect() {
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -343,7 +367,12 @@
     });
     socket.addEventListener("message", (event) => {
       const message = JSON.parse(event.data);
-      if (message.type === "snapshot") render(message);
+      if (message.type === "snapshot") {
+        render(message);
+        if ("stream" in message) applyStream(message.stream); // the first one, on connect
+      } else if (message.type === "stream") {
+        applyStream(message.stream);
+      }
     });
     socket.addEventListener("close", (event) => {
       if (event.code === 4403) {

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.builder.worker import ROOT, celery_worker, stop_process, test_database_url
+from tests.sprites import link_studio_cache
 
 CHROMIUM_ARGS = [
     "--no-sandbox",  # root in CI
@@ -84,10 +85,11 @@ class Studio:
 
 
 @pytest.fixture
-def studio(transactional_db, redis_url, tmp_path, settings) -> Iterator[Studio]:
+def studio(transactional_db, redis_url, sprite_cache, tmp_path, settings) -> Iterator[Studio]:
     """The dashboard on a free port and a gpu-queue worker, sharing the test database and Redis."""
     media = tmp_path / "media"
     settings.MEDIA_ROOT = media
+    link_studio_cache(media, sprite_cache)  # the worker loads the character, not draws it
     prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
@@ -106,7 +108,7 @@ def studio(transactional_db, redis_url, tmp_path, settings) -> Iterator[Studio]:
     server.start()
     worker_env = {k: env[k] for k in ("CHANNELS_PREFIX", "DATA_DIR", "MEDIA_ROOT")} | SMALL
     try:
-        with celery_worker(redis_url, "gpu", tmp_path / "worker.log", **worker_env):
+        with celery_worker(redis_url, "gpu,library", tmp_path / "worker.log", **worker_env):
             yield server
     finally:
         server.stop()

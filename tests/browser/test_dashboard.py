@@ -3,8 +3,10 @@ play the clip in the library; hostile chat text stays text; the page heals after
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -12,6 +14,8 @@ from django.contrib.auth import get_user_model
 from aijesus.studio.models import Clip, Question
 from aijesus.studio.roles import ensure_moderator_group
 from aijesus.studio.seed import seed_studio
+from streamer import control
+from streamer.state import StatePublisher
 from tests.browser.conftest import screenshot_dir
 from tests.builder.worker import ROOT, stop_process
 
@@ -177,6 +181,16 @@ def test_the_on_air_card_shows_the_running_stream(studio, browser, moderator_log
             timeout=60_000,
         )
         page.locator("#health", has_text="fps").wait_for()
+
+        # The live preview plays with sound in the card (hls.js on the moderator-only playlist).
+        page.locator("#listen").click()
+        page.wait_for_function("() => document.getElementById('live').currentTime > 1", timeout=60_000)
+        assert page.evaluate("typeof window.Hls === 'function' && !document.getElementById('live').muted")
+        assert page.locator("#preview").is_hidden()  # the video stands in for the still frame
+        page.locator("#listen").click()
+        page.locator("#listen[aria-pressed=false]").wait_for()
+        assert page.locator("#live").is_hidden() and page.locator("#preview").is_visible()
+
         ask(studio, "What does the Sermon on the Mount teach?", "noah")
         row = page.locator("#pending li.question", has_text="Sermon on the Mount")
         row.locator("button.approve").click()
@@ -191,6 +205,63 @@ def test_the_on_air_card_shows_the_running_stream(studio, browser, moderator_log
         page.locator("#on-air", has_text="idle loop").wait_for(timeout=20_000)
     finally:
         stop_process(streamer)
+
+
+def stream_frames(page) -> list[dict]:
+    """Every message the page's socket receives from now on, decoded."""
+    received: list[dict] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda data: received.append(json.loads(data))))
+    return received
+
+
+def test_the_on_air_card_follows_stream_messages_without_queue_snapshots(studio, browser, moderator_login):
+    """The streamer's state, published as the streamer does, moves the on-air card (now playing,
+    position, up next, health) through small "stream" messages: the queue is never resent."""
+    client = control.redis_client()
+    client.delete(control.state_key())
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    frames = stream_frames(page)
+    log_in(page, studio)
+    page.wait_for_function("() => document.getElementById('persona').textContent !== '—'")  # snapshot in
+    assert page.inner_text("#on-air") == "streamer not running" and page.locator("#listen").is_hidden()
+    connected = len(frames)
+    assert [f["type"] for f in frames] == ["snapshot"] and frames[0]["stream"] is None
+
+    def state(now_playing: dict | None, queue: list[dict], **extra: object) -> dict:
+        health = {"fps": 29.5, "target_fps": 30, "encoder_speed": 1.01, "reconnects": 0, "underruns": 0}
+        return {"on_air": True, "output": "preview", "paused": False, "now_playing": now_playing,
+                "queue": queue, "health": health, "updated_at": time.time(), **extra}  # fmt: skip
+
+    answer = {"clip": 4, "question": "What is mercy?", "viewer": "ruth", "elapsed": 3.0, "remaining": 7.0}
+    waiting = [{"clip": 5, "kind": "new", "question": "And grace?", "viewer": "sam"}]
+    publisher = StatePublisher(client)  # the streamer's own publisher
+    try:
+        publisher.publish(state(answer, waiting))
+        page.locator("#on-air", has_text="0:03 / 0:10").wait_for()
+        assert "What is mercy?" in page.inner_text("#on-air") and "ruth" in page.inner_text("#on-air")
+        assert page.inner_text("#up-next") == "And grace? — sam"
+        assert "29.5 / 30 fps" in page.inner_text("#health")
+        width = "document.getElementById('on-air-bar').style.width"
+        assert page.evaluate(width) == "30%"
+        assert page.locator("#listen").is_visible()  # on air: the live player can be started
+
+        publisher.publish(state({**answer, "elapsed": 6.0, "remaining": 4.0}, waiting))
+        page.locator("#on-air", has_text="0:06 / 0:10").wait_for()
+        assert page.evaluate(width) == "60%"
+
+        # Keys the page does not know, and ones it expects gone, break nothing.
+        publisher.publish(state(None, [], future_key={"x": 1}) | {"health": None, "queue": None})
+        page.locator("#on-air", has_text="idle loop").wait_for()
+        page.locator("#up-next", has_text="nothing waiting").wait_for()
+    finally:
+        final = state(None, [])
+        final["on_air"] = False
+        publisher.close(final)
+    page.locator("#on-air", has_text="off air").wait_for()
+    assert page.locator("#listen").is_hidden()
+    after = [f["type"] for f in frames[connected:]]
+    assert after and set(after) == {"stream"}, after  # not a single queue snapshot
+    assert all(len(json.dumps(f)) < 2000 for f in frames[connected:])
 
 
 def test_a_persona_edit_becomes_a_version_and_the_playground_speaks(studio, browser, moderator_login):

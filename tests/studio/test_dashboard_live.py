@@ -1,4 +1,5 @@
-"""The live path: a question created anywhere shows up in an open dashboard, through Redis."""
+"""The live path: a question created anywhere shows up in an open dashboard, through Redis; the
+streamer's state reaches it as small "stream" messages that never rebuild the queue."""
 
 import asyncio
 
@@ -9,6 +10,8 @@ from django.core.management import call_command
 from aijesus.studio import lifecycle
 from aijesus.studio.models import Clip, Question
 from aijesus.studio.services import question_approve, question_submit
+from streamer import control
+from streamer.state import StatePublisher
 from tests.studio.ws import dashboard_socket, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,6 +30,31 @@ async def next_snapshot_where(communicator, predicate, timeout: float = 5.0) -> 
 
 def pending_texts(snapshot: dict) -> list[str]:
     return [q["text"] for q in snapshot["pending"]]
+
+
+def stream_state(*, now_playing: dict | None = None, on_air: bool = True, paused: bool = False) -> dict:
+    """A state shaped like the streamer's (streamer/runner.py), JSON-native so it compares equal."""
+    return {
+        "on_air": on_air,
+        "output": "preview",
+        "paused": paused,
+        "now_playing": now_playing,
+        "queue": [{"clip": 7, "kind": "new", "question": "Next?", "viewer": "sam"}],
+        "health": {"fps": 29.8, "target_fps": 30, "encoder_speed": 1.02, "reconnects": 0, "underruns": 0},
+        "updated_at": 1700000000.5,
+    }
+
+
+ON_AIR = {"clip": 3, "question": "What is mercy?", "viewer": "ruth", "elapsed": 3.0, "remaining": 7.0}
+
+
+@pytest.fixture
+def no_streamer():
+    """No state left in Redis by an earlier test."""
+    client = control.redis_client()
+    client.delete(control.state_key())
+    yield client
+    client.delete(control.state_key())
 
 
 def test_a_question_asked_on_the_command_line_appears_without_reload(moderator, persona):
@@ -111,3 +139,71 @@ def test_the_snapshot_says_a_clip_is_rebuilding_after_its_worker_stopped(
     (row,) = studio_snapshot()["in_progress"]
     assert row["status"] == "approved" and row["clip"]["status"] == "queued"
     assert row["clip"]["note"] == "rebuilding after its worker (gpu-box:4242) stopped (attempt 2/3)"
+
+
+def test_a_stream_state_publish_reaches_the_dashboard_as_a_stream_message_without_a_queue_snapshot(
+    moderator, persona, no_streamer
+):
+    playing, paused = stream_state(now_playing=ON_AIR), stream_state(paused=True)
+
+    async def scenario():
+        communicator = dashboard_socket(await sync_to_async(session_cookie)(moderator))
+        await communicator.connect()
+        first = await communicator.receive_json_from(timeout=5)
+        assert first["type"] == "snapshot" and first["stream"] is None  # no streamer yet
+
+        publisher = StatePublisher(no_streamer)  # the streamer's own publisher, real Redis
+        try:
+            publisher.publish(playing)
+            # The very next message is the state itself: no snapshot was rebuilt for it.
+            assert await communicator.receive_json_from(timeout=5) == {"type": "stream", "stream": playing}
+
+            # A queue change still sends the queue, and only the queue.
+            await sync_to_async(question_submit)(text="Still there?", viewer_name="flo")
+            snapshot = await communicator.receive_json_from(timeout=5)
+            assert snapshot["type"] == "snapshot" and pending_texts(snapshot) == ["Still there?"]
+            assert "stream" not in snapshot
+
+            publisher.publish(paused)
+            assert await communicator.receive_json_from(timeout=5) == {"type": "stream", "stream": paused}
+        finally:
+            await sync_to_async(publisher.close)()
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_dashboard_that_connects_gets_the_stream_state_in_its_first_snapshot(
+    moderator, persona, no_streamer
+):
+    playing = stream_state(now_playing=ON_AIR)
+    publisher = StatePublisher(no_streamer, notify=lambda state: None)  # Redis only: nobody listens yet
+    publisher.publish(playing)
+    publisher.close()
+
+    async def scenario():
+        communicator = dashboard_socket(await sync_to_async(session_cookie)(moderator))
+        await communicator.connect()
+        first = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return first
+
+    first = async_to_sync(scenario)()
+    assert first["type"] == "snapshot" and first["stream"] == playing
+    assert first["persona"] == "Jesus" and first["pending"] == []
+
+
+def test_the_streamers_last_word_when_it_stops_reaches_the_dashboard(moderator, persona, no_streamer):
+    async def scenario():
+        communicator = dashboard_socket(await sync_to_async(session_cookie)(moderator))
+        await communicator.connect()
+        await communicator.receive_json_from(timeout=5)
+        publisher = StatePublisher(no_streamer)
+        # close() publishes the final state and waits for its notice to go before it returns.
+        await sync_to_async(publisher.close)(stream_state(on_air=False))
+        message = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return message
+
+    message = async_to_sync(scenario)()
+    assert message["type"] == "stream" and message["stream"]["on_air"] is False

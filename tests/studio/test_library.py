@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from aijesus.studio.models import Clip, ModeratorAction
 from aijesus.studio.services import question_approve, question_submit
+from builder.library import clip_render_library
 from builder.services import clip_build
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +23,8 @@ def ready_clip(persona, settings, tmp_path, django_capture_on_commit_callbacks) 
     with django_capture_on_commit_callbacks(execute=False):
         clip = question_approve(question=question_submit(text="What is forgiveness?", viewer_name="ivy"))
     assert clip_build(clip_id=clip.pk) == "ready"
+    # The library's MP4 (made by its own low-priority task after the build).
+    assert clip_render_library(clip_id=clip.pk, attempt=1) == "done"
     clip.refresh_from_db()
     return clip
 
@@ -171,3 +174,37 @@ def test_latency_page_charts_approval_to_air(client, moderator, ready_clip):
     html = response.content.decode()
     assert "<svg" in html and f"clip #{ready_clip.pk}: until on air" in html
     assert client.get("/latency/?n=oops").status_code == 200
+
+
+def test_the_live_hls_preview_is_served_to_moderators_only(
+    client, moderator, viewer_account, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    preview = tmp_path / "preview"
+    preview.mkdir()
+    playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nseg-1700000000.ts\n"
+    (preview / "stream.m3u8").write_text(playlist)
+    (preview / "seg-1700000000.ts").write_bytes(b"\x47" + bytes(187) * 2)
+    (preview / "secret.txt").write_text("not for the player")
+    urls = ["/stream/hls/stream.m3u8", "/stream/hls/seg-1700000000.ts"]
+
+    for url in urls:  # anonymous: to the login page; logged in without the role: refused
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith("/login/")
+    client.force_login(viewer_account)
+    assert [client.get(url).status_code for url in urls] == [403, 403]
+
+    client.force_login(moderator)
+    listed = client.get(urls[0])
+    assert listed.status_code == 200 and listed["Content-Type"] == "application/vnd.apple.mpegurl"
+    assert listed["Cache-Control"] == "no-store"
+    assert b"".join(listed.streaming_content).decode() == playlist
+    segment = client.get(urls[1])
+    assert segment.status_code == 200 and segment["Content-Type"] == "video/mp2t"
+    assert b"".join(segment.streaming_content)[:1] == b"\x47"
+    ranged = client.get(urls[1], HTTP_RANGE="bytes=0-9")
+    assert ranged.status_code == 206 and ranged["Content-Range"] == "bytes 0-9/375"
+    assert len(ranged.content) == 10
+    # Only the playlist and its segments: nothing else in the folder, nothing outside it.
+    for name in ["secret.txt", "seg-1.ts.part", "frame.jpg", "seg-9.ts", "..%2Fsecret.txt"]:
+        assert client.get(f"/stream/hls/{name}").status_code == 404, name

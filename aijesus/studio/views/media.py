@@ -1,7 +1,8 @@
 """Clip media and the stream preview, served to moderators only (MEDIA_ROOT is never public).
 
 Videos answer HTTP Range requests: a browser's <video> seeks, and Chromium asks for ranges
-before it will play past the first buffer.
+before it will play past the first buffer. The live preview is the streamer's latest frame (a JPEG)
+and its HLS output (a rolling playlist of short segments) for the on-air card's player.
 """
 
 from __future__ import annotations
@@ -17,10 +18,16 @@ from django.views.decorators.http import require_GET
 
 from aijesus.studio.models import Clip
 from aijesus.studio.views.access import moderator_required
+from streamer.outputs import PREVIEW_PLAYLIST
 from streamer.preview import PREVIEW_FRAME
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 KINDS = {"video": "video/mp4", "subtitles": "text/vtt; charset=utf-8", "thumbnail": "image/jpeg"}
+# Only the segment names the streamer writes into MEDIA_ROOT/preview (streamer/outputs.py,
+# -hls_segment_filename "seg-%d.ts"), nothing else that may lie in that folder.
+HLS_SEGMENT = re.compile(r"seg-\d+\.ts")
+HLS_PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+HLS_SEGMENT_TYPE = "video/mp2t"
 
 
 def media_path(name: str) -> Path:
@@ -75,4 +82,20 @@ def stream_preview(request: HttpRequest) -> HttpResponse:
     """The streamer's latest frame (written about once a second while it runs)."""
     response = serve(request, media_path(PREVIEW_FRAME), "image/jpeg")
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@moderator_required
+def stream_hls(request: HttpRequest, name: str) -> HttpResponse:
+    """The streamer's HLS preview (STREAM_OUTPUT=preview or both): the playlist and its segments.
+    The playlist changes every segment, so it is never cached; a segment never changes."""
+    if name == PREVIEW_PLAYLIST:
+        response = serve(request, media_path(f"preview/{name}"), HLS_PLAYLIST_TYPE)
+        response["Cache-Control"] = "no-store"
+        return response
+    if not HLS_SEGMENT.fullmatch(name):
+        raise Http404("no such preview file")
+    response = serve(request, media_path(f"preview/{name}"), HLS_SEGMENT_TYPE)
+    response["Cache-Control"] = "private, max-age=60"
     return response

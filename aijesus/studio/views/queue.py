@@ -24,6 +24,7 @@ from aijesus.studio.services import (
     questions_bulk_reject,
 )
 from aijesus.studio.views.access import moderator_required
+from streamer.state import STATE_TTL
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ def bad_request(message: str) -> JsonResponse:
 @require_GET
 @moderator_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "studio/dashboard.html", {"bump_step": settings.DASHBOARD_BUMP_STEP})
+    context = {"bump_step": settings.DASHBOARD_BUMP_STEP, "stream_stale_after": STATE_TTL}
+    return render(request, "studio/dashboard.html", context)
 
 
 @require_POST
