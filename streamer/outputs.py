@@ -1,7 +1,10 @@
 """Where the encoded stream goes: an RTMP ingest, a local HLS preview, or both from one encode.
 
-The stream key is a secret. It is appended to the ingest URL only inside the argv handed to ffmpeg;
-everything that may be logged or shown (argv, ffmpeg's own messages, errors) goes through `mask`.
+The stream key is a secret, and it is never in ffmpeg's argv (which every local user can read):
+ffmpeg writes FLV into a pipe (`rtmp_sink`) and the publisher process (`streamer/publisher.py`),
+which alone is given the key, sends it on to the ingest. Everything that
+may be logged or shown (argv, ffmpeg's and the publisher's messages, errors) still goes through
+`mask`.
 """
 
 from __future__ import annotations
@@ -32,12 +35,8 @@ class Outputs:
 
     @property
     def publish_url(self) -> str | None:
-        """The URL ffmpeg publishes to: the ingest URL with the key as its last path part."""
-        if not self.rtmp_url:
-            return None
-        if not self.stream_key:
-            return self.rtmp_url
-        return f"{self.rtmp_url.rstrip('/')}/{self.stream_key}"
+        """The URL the publisher publishes to: the ingest URL with the key as its last path part."""
+        return publish_url(self.rtmp_url, self.stream_key) if self.rtmp_url else None
 
     def describe(self) -> str:
         parts = []
@@ -47,20 +46,35 @@ class Outputs:
             parts.append(f"preview {self.preview_dir / PREVIEW_PLAYLIST}")
         return " + ".join(parts)
 
-    def argv(self) -> list[str]:
-        """ffmpeg output options: one muxer, or the tee muxer so one encode feeds both."""
+    @property
+    def needs_publisher(self) -> bool:
+        """A keyed RTMP output goes out through the publisher process: no argv ever holds the key.
+        A URL without a key (a local server, a file for a benchmark) ffmpeg writes itself."""
+        return bool(self.rtmp_url and self.stream_key)
+
+    def argv(self, rtmp_sink: str | None = None) -> list[str]:
+        """ffmpeg output options: one muxer, or the tee muxer so one encode feeds both.
+
+        With a keyed RTMP output, ffmpeg writes FLV to `rtmp_sink` (the publisher's pipe, e.g.
+        "pipe:7"): neither the ingest URL nor the key is in these options.
+        """
         hls = self._hls_options()
-        if self.publish_url and self.preview_dir is None:
-            return ["-f", "flv", "-flvflags", "no_duration_filesize", self.publish_url]
+        if self.needs_publisher and rtmp_sink is None:
+            raise ValueError("a keyed RTMP output needs the pipe to the publisher (rtmp_sink)")
+        flv = rtmp_sink if self.needs_publisher else self.rtmp_url
+        if flv and self.preview_dir is None:
+            # Each packet goes into a pipe at once: it is a live stream, not a file.
+            flush = ["-flush_packets", "1"] if self.needs_publisher else []
+            return ["-f", "flv", "-flvflags", "no_duration_filesize", *flush, flv]
         assert self.preview_dir is not None
         playlist = str(self.preview_dir / PREVIEW_PLAYLIST)
-        if not self.publish_url:
+        if not flv:
             return [*_flat(hls), playlist]
         # tee muxes the one encode twice. FLV needs the codec headers out of band (global_header);
         # the TS segments still get them before each keyframe (the TS muxer repeats extradata). A
         # preview that fails (disk full) must never take the broadcast down: onfail=ignore there.
         hls_opts = ":".join(f"{k.lstrip('-')}={v}" for k, v in hls)
-        slave_rtmp = f"[f=flv:flvflags=no_duration_filesize:onfail=abort]{_tee_escape(self.publish_url)}"
+        slave_rtmp = f"[f=flv:flvflags=no_duration_filesize:onfail=abort]{_tee_escape(flv)}"
         slave_hls = f"[{hls_opts}:onfail=ignore]{_tee_escape(playlist)}"
         return ["-flags:v", "+global_header", "-flags:a", "+global_header",
                 "-f", "tee", f"{slave_rtmp}|{slave_hls}"]  # fmt: skip
@@ -89,6 +103,11 @@ def _tee_escape(target: str) -> str:
     for char in "\\|[]":
         target = target.replace(char, "\\" + char)
     return target
+
+
+def publish_url(rtmp_url: str, stream_key: str) -> str:
+    """The ingest URL with the key as its last path part (how Twitch and most ingests take it)."""
+    return f"{rtmp_url.rstrip('/')}/{stream_key}" if stream_key else rtmp_url
 
 
 def mask(text: str, secrets: Iterable[str]) -> str:
