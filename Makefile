@@ -46,9 +46,14 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: install it (sudo apt-get install chromium) for the browser tests"; fi; }
 
+# Test processes (pytest-xdist). Much of the suite waits on real processes (workers, servers, a
+# real-time stream), so two overlap well even on two cores. Each file stays on one process, so its
+# module fixtures are built once. TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
+
 ## test: install the test tools and run the whole suite (no tests collected counts as failure).
 test: $(DEV_STAMP) $(VOICE_STAMP) chromium
-	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} $(PY) -m pytest $(PYTEST_ARGS)
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .

@@ -92,15 +92,20 @@ def persistent_secret_key(path: Path) -> str:
     if key:
         return key
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    # O_EXCL: two processes starting at once must not each write a different key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
+    # Written aside, then linked into place: the file appears with its key in it or not at all.
+    # Processes starting at once (test workers on a fresh checkout) must neither each keep a
+    # different key nor read the file between its creation and its write.
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        handle.write(secrets.token_urlsafe(50))
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another process was first: its key is the one
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
 
 
 def _check_range(name: str, value: float, minimum: float | None, maximum: float | None) -> None:

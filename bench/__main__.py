@@ -21,7 +21,17 @@ def machine() -> dict[str, Any]:
 
 def registry() -> list[tuple[str, Callable[[], dict[str, Any]], bool]]:
     """(name, run, needs the database)."""
-    from bench import chat_ingest, clip, ingest, lipsync, recovery, voice
+    from bench import (
+        chat_ingest,
+        clip,
+        dashboard_fanout,
+        ingest,
+        lipsync,
+        recovery,
+        stream_soak,
+        studio_latency,
+        voice,
+    )
     from streamer import bench as stream
 
     return [
@@ -32,6 +42,9 @@ def registry() -> list[tuple[str, Callable[[], dict[str, Any]], bool]]:
         ("lipsync", lipsync.run, False),
         ("stream_cpu", stream.run, False),
         ("build_recovery", recovery.run, True),
+        ("dashboard_fanout", dashboard_fanout.run, True),
+        ("stream_soak", stream_soak.run, True),
+        ("studio_latency", studio_latency.run, True),
     ]
 
 

@@ -1,6 +1,6 @@
-"""The studio's processes, started as `make run` starts them (a prefork worker with one child on
-both queues, the scheduler, the streamer), against one database and one Redis. Used by the
-benchmarks that measure the whole studio and by the fault tests.
+"""The studio's processes, started as `make run` starts them (the dashboard, a prefork worker with
+one child on both queues, the scheduler, the streamer), against one database and one Redis. Used
+by the benchmarks that measure the whole studio and by the fault tests.
 """
 
 from __future__ import annotations
@@ -68,6 +68,12 @@ class Studio:
         log.close()
         self.processes[name] = process
         return process
+
+    def web(self, port: int, host: str = "127.0.0.1") -> subprocess.Popen:
+        """The dashboard as the Procfile serves it: daphne running the ASGI app."""
+        return self.start("web", [
+            sys.executable, "-m", "daphne", "--bind", host, "--port", str(port), "aijesus.asgi:application",
+        ])  # fmt: skip
 
     def worker(self, name: str = "worker") -> subprocess.Popen:
         """The worker as `make run` starts it: prefork, one child, both queues."""

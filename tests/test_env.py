@@ -1,5 +1,6 @@
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -75,3 +76,11 @@ def test_it_generates_the_secret_key_once_and_keeps_it_private(tmp_path):
     assert len(first) >= 50
     assert persistent_secret_key(path) == first
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_processes_starting_at_once_all_get_the_one_key(tmp_path):
+    path = tmp_path / "data" / "secret_key"
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        keys = set(pool.map(lambda _: persistent_secret_key(path), range(64)))
+    assert len(keys) == 1 and len(keys.pop()) >= 50
+    assert [p.name for p in path.parent.iterdir()] == ["secret_key"]  # no drafts left behind

@@ -3,6 +3,16 @@ import pytest
 from builder import engines
 
 
+@pytest.fixture(autouse=True)
+def no_lipsync_engine_yet():
+    """The engines are kept per process: once an earlier test in this process (whichever ran
+    before, with files spread over workers) built the same one, warm_up would find it built and
+    load nothing into this MEDIA_ROOT."""
+    engines._lipsync.cache_clear()
+    yield
+    engines._lipsync.cache_clear()
+
+
 @pytest.mark.django_db
 def test_warm_up_loads_the_active_personas_engines(persona, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path

@@ -2,18 +2,18 @@ from __future__ import annotations
 
 import pytest
 
-from builder.avatar.loader import load_sprite_avatar
 from builder.lipsync.sprite import SpriteLipSync
 from builder.media import MediaFormat
 from streamer.sources import IdleSource
+from tests.sprites import load_shared
 
 # Small and quick, but the real encoder settings: 2 s GOPs, CBR, AAC 48 kHz stereo.
 SMALL = MediaFormat(width=320, height=180, fps=30, video_bitrate="600k", audio_bitrate="96k")
 
 
 @pytest.fixture(scope="session")
-def idle(tmp_path_factory) -> IdleSource:
-    avatar = load_sprite_avatar("Jesus", tmp_path_factory.mktemp("sprites"), SMALL)
+def idle(sprite_cache) -> IdleSource:
+    avatar = load_shared("Jesus", SMALL, sprite_cache)
     return IdleSource(SMALL, SpriteLipSync(SMALL, avatar))
 
 

@@ -36,34 +36,57 @@ def free_port() -> int:
 
 
 class RtmpServer:
-    """`ffmpeg -listen 1`: takes one publisher on 127.0.0.1 and copies what it sends into an FLV."""
+    """`ffmpeg -listen 1`: takes one publisher on 127.0.0.1 and copies what it sends into an FLV.
+
+    Only a publisher that names the stream `KEY` is taken. ffmpeg itself merely warns of another
+    stream name ("Unexpected stream X, expecting KEY"); on that warning the server is killed at
+    once, which drops the connection as an ingest refusing a wrong key does, and `refused` says so.
+    """
 
     def __init__(self, port: int, out: Path) -> None:
         self.port, self.out = port, out
+        self.refused: str | None = None
+        self._err: list[str] = []
         self.proc = subprocess.Popen(
-            [ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y", "-listen", "1", "-timeout", "20",
+            # It waits up to two minutes for its publisher: a streamer that starts slowly on a
+            # loaded machine (drawing its character first) must still find it there.
+            [ffmpeg_binary(), "-hide_banner", "-loglevel", "warning", "-y", "-listen", "1", "-timeout", "120",
              # Probe briefly so the recording starts at once (a killed server keeps what it got).
              "-analyzeduration", "500000",
              "-i", f"rtmp://127.0.0.1:{port}/live/{KEY}",
              "-c", "copy", "-flush_packets", "1", "-f", "flv", str(out)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
+        self._reader = threading.Thread(target=self._read_stderr, name="rtmp-server-stderr", daemon=True)
+        self._reader.start()
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace")
+            self._err.append(line)
+            if "Unexpected stream" in line and self.refused is None:
+                self.refused = line.strip()
+                self.proc.kill()
 
     @property
     def url(self) -> str:
         return f"rtmp://127.0.0.1:{self.port}/live"
 
     def finish(self, timeout: float = 10) -> str:
+        """Wait for the publisher to end the stream; what the server said."""
         try:
-            _, err = self.proc.communicate(timeout=timeout)
+            self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            _, err = self.proc.communicate()
-        return err.decode("utf-8", "replace")
+            self.proc.wait()
+        self._reader.join(5)
+        return "".join(self._err)
 
     def kill(self) -> None:
         self.proc.kill()
-        self.proc.communicate()
+        self.proc.wait()
+        self._reader.join(5)
 
 
 def solid(rgb: tuple[int, int, int], n: int, fmt: MediaFormat) -> Iterator[np.ndarray]:
@@ -76,58 +99,92 @@ def tone(seconds: float, freq: float, rate: int = 48_000) -> np.ndarray:
     return np.round(0.4 * 32767 * np.sin(2 * np.pi * freq * t)).astype(np.int16)
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """A segment file encoded ahead of its clip; `media` is relative to MEDIA_ROOT."""
+
+    media: str
+    duration: float
+
+
+Segments = Iterable[tuple[Iterable[np.ndarray], np.ndarray]]
+
+
+def encode_segments(media_root: Path, segments: Segments, fmt: MediaFormat, stem: str) -> list[Encoded]:
+    """Segment files encoded like the builder's, for a clip `make_clip` records later."""
+    (media_root / "segments").mkdir(parents=True, exist_ok=True)
+    encoded = []
+    for index, (frames, pcm) in enumerate(segments):
+        name = f"segments/{stem}-{index}.mp4"
+        info = encode_segment(frames, pcm, 48_000, media_root / name, fmt)
+        encoded.append(Encoded(name, info.duration))
+    return encoded
+
+
+@contextlib.contextmanager
+def appearing_together() -> Iterator[None]:
+    """Clips made inside appear to a streamer at the same moment: one transaction. No build task
+    is sent for them (the test plays the builder's part); the stand-in outlives the commit, which
+    is when the build tasks would go out."""
+    with mock.patch.object(lifecycle, "send"), transaction.atomic():
+        yield
+
+
 def make_clip(
     persona: object,
     media_root: Path,
-    segments: Iterable[tuple[Iterable[np.ndarray], np.ndarray]],
+    segments: Segments | list[Encoded],
     fmt: MediaFormat,
     *,
     priority: float = 0.0,
     text: str = "a question",
 ) -> Clip:
-    """A ready clip (and its ready question) whose segments are encoded like the builder's.
+    """A ready clip (and its ready question) with the given segments: frames and audio to encode
+    like the builder does, or files `encode_segments` made already.
 
-    The clip becomes visible to a streamer only once it is ready (one transaction), so clips made
-    one after the other are all there before the streamer picks the first.
+    The clip becomes visible to a streamer only once it is ready (one transaction). Clips made one
+    after the other appear one after the other, so a streamer may pick the first before the next
+    is there: make them inside `appearing_together()` when the test is about their order.
     """
-    # No build task is sent: the test plays the builder's part itself.
-    with transaction.atomic(), mock.patch.object(lifecycle, "send"):
+    with appearing_together():
         return _make_clip(persona, media_root, segments, fmt, priority=priority, text=text)
 
 
 def _make_clip(
     persona: object,
     media_root: Path,
-    segments: Iterable[tuple[Iterable[np.ndarray], np.ndarray]],
+    segments: Segments | list[Encoded],
     fmt: MediaFormat,
     *,
     priority: float,
     text: str,
 ) -> Clip:
-    question = question_approve(question=question_submit(text=text, viewer_name="viewer", priority=priority))
-    claim = lifecycle.claim(clip_id=question.clips.get().pk, worker="test")
-    clip = Clip.objects.get(pk=claim.clip_id)
-    (media_root / "segments").mkdir(parents=True, exist_ok=True)
-    total = 0.0
-    for index, (frames, pcm) in enumerate(segments):
-        name = f"segments/clip{clip.pk}-{index}.mp4"
-        info = encode_segment(frames, pcm, 48_000, media_root / name, fmt)
+    clip = question_approve(question=question_submit(text=text, viewer_name="viewer", priority=priority))
+    claim = lifecycle.claim(clip_id=clip.pk, worker="test")
+    if not (isinstance(segments, list) and all(isinstance(s, Encoded) for s in segments)):
+        segments = encode_segments(media_root, segments, fmt, f"clip{clip.pk}")
+    for index, segment in enumerate(segments):
         lifecycle.record_segment(
-            clip_id=clip.pk, attempt=claim.attempt, index=index, media=name, duration=info.duration, text=""
-        )
-        total += info.duration
-    lifecycle.finish(clip_id=clip.pk, attempt=claim.attempt, duration=total)
+            clip_id=clip.pk, attempt=claim.attempt, index=index, media=segment.media,
+            duration=segment.duration, text="",
+        )  # fmt: skip
+    lifecycle.finish(clip_id=clip.pk, attempt=claim.attempt, duration=sum(s.duration for s in segments))
     clip.refresh_from_db()
     return clip
 
 
 @contextlib.contextmanager
 def streaming(
-    fmt: MediaFormat, url: str, idle: IdleSource, preview: Path | None = None, fade_frames: int = 0
+    fmt: MediaFormat,
+    url: str,
+    idle: IdleSource,
+    preview: Path | None = None,
+    fade_frames: int = 0,
+    key: str = KEY,
 ) -> Iterator[Streamer]:
     """The streamer on a thread. No dissolve into clips by default, so a recording's frames can be
     matched to the clips' exactly (test_cuts.py covers the dissolve)."""
-    outputs = Outputs(rtmp_url=url, stream_key=KEY, preview_dir=preview)
+    outputs = Outputs(rtmp_url=url, stream_key=key, preview_dir=preview)
     streamer = Streamer(fmt, outputs, idle, fade_frames=fade_frames)
     stop = threading.Event()
     thread = threading.Thread(target=streamer.run, args=(stop,), name="streamer-under-test")

@@ -12,7 +12,9 @@ from aijesus.studio.models import Clip, Question
 from tests.streamer.conftest import SMALL
 from tests.streamer.helpers import (
     RtmpServer,
+    appearing_together,
     colour_runs,
+    encode_segments,
     free_port,
     make_clip,
     read_recording,
@@ -44,6 +46,13 @@ def broadcast(django_db_setup, django_db_blocker, tmp_path_factory, idle):
     root = tmp_path_factory.mktemp("media")
     old_root, settings.MEDIA_ROOT = settings.MEDIA_ROOT, root
     server = RtmpServer(free_port(), root / "recorded.flv")
+    # Red: two segments of half a second, low priority. Blue: one second, high priority. Encoded
+    # before the stream starts, so nothing competes with it for the CPU while it runs.
+    red_files = encode_segments(
+        root, [(solid(RED, 15, SMALL), tone(0.5, 440)), (solid(RED, 15, SMALL), tone(0.5, 440))], SMALL, "red"
+    )
+    blue_files = encode_segments(root, [(solid(BLUE, 30, SMALL), tone(1.0, 660))], SMALL, "blue")
+    second = SMALL.fps  # frames
     try:
         with django_db_blocker.unblock():
             from aijesus.studio.models import Persona
@@ -52,18 +61,16 @@ def broadcast(django_db_setup, django_db_blocker, tmp_path_factory, idle):
             seed_studio(moderator="seed-moderator")
             persona = Persona.objects.active()
             with streaming(SMALL, server.url, idle, preview=root / "preview") as streamer:
-                time.sleep(1.0)
-                # Red: two segments of half a second, low priority. Blue: one second, high priority.
-                red = make_clip(
-                    persona,
-                    root,
-                    [(solid(RED, 15, SMALL), tone(0.5, 440)), (solid(RED, 15, SMALL), tone(0.5, 440))],
-                    SMALL,
-                    priority=1,
-                )
-                blue = make_clip(persona, root, [(solid(BLUE, 30, SMALL), tone(1.0, 660))], SMALL, priority=5)
-                assert wait_for(lambda: Clip.objects.get(pk=red.pk).aired_count == 1, 10)
-                time.sleep(1.0 + 1.0)  # red's second and then a second of idle
+                # Counted in frames sent, not seconds waited: the encoder's start-up time varies.
+                assert wait_for(lambda: streamer.frame >= second, 10), "no idle second before the clips"
+                # Red is made first, yet both appear at once: the streamer must choose by priority.
+                with appearing_together():
+                    red = make_clip(persona, root, red_files, SMALL, priority=1)
+                    blue = make_clip(persona, root, blue_files, SMALL, priority=5)
+                assert wait_for(lambda: Clip.objects.get(pk=red.pk).aired_count == 1, 15)
+                assert wait_for(lambda: streamer.now_playing is None, 5)
+                after_clips = streamer.frame
+                assert wait_for(lambda: streamer.frame >= after_clips + second, 10), "no idle second after"
                 state = streamer.state()
             err = server.finish()
             red.refresh_from_db(), blue.refresh_from_db()

@@ -4,7 +4,6 @@ skip, re-air; and it publishes its state for the dashboard."""
 from __future__ import annotations
 
 import threading
-import time
 
 import av
 import pytest
@@ -20,6 +19,31 @@ from tests.streamer.test_broadcast import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
+SECOND = SMALL.fps  # frames
+
+
+def _published(client, condition) -> bool:
+    state = read_state(client)
+    return state is not None and bool(condition(state))
+
+
+def _playing_for(streamer: Streamer, seconds: float) -> bool:
+    playing = streamer.now_playing
+    return playing is not None and playing["elapsed"] >= seconds
+
+
+def _skip_cuts_the_clip_short(streamer: Streamer) -> int:
+    """Skips the clip on air; it must end before the rest of it could have played. Counted in
+    frames the streamer sent, so a slow machine makes the test wait longer, not fail. Returns the
+    frame count once it ended."""
+    playing, sent = streamer.now_playing, streamer.frame
+    left = round(playing["remaining"] * SMALL.fps)
+    assert left > SECOND, playing
+    control.send("skip")
+    assert wait_for(lambda: streamer.now_playing is None, 10)
+    assert streamer.frame - sent < left, "the clip played to its end: the skip was not taken"
+    return streamer.frame
+
 
 def test_it_pauses_resumes_skips_and_re_airs_on_command_and_publishes_its_state(persona, media_root, idle):
     client = control.redis_client()
@@ -31,25 +55,31 @@ def test_it_pauses_resumes_skips_and_re_airs_on_command_and_publishes_its_state(
     thread = threading.Thread(target=streamer.run, args=(stop,))
     thread.start()
     try:
-        time.sleep(1.5)
-        assert Clip.objects.get(pk=clip.pk).aired_count == 0  # paused: idle only
-        assert read_state(client)["paused"] is True
+        # Paused: the streamer lists the clip in its published queue and keeps to the idle loop.
+        assert wait_for(lambda: _published(client, lambda st: st["paused"] and st["queue"]), 10)
         assert read_state(client)["queue"][0]["clip"] == clip.pk
+        assert wait_for(lambda: streamer.frame >= SECOND, 10)
+        assert streamer.now_playing is None and Clip.objects.get(pk=clip.pk).aired_count == 0
 
         control.send("resume")
-        assert wait_for(lambda: streamer.now_playing is not None, 2)
-        time.sleep(0.5)
+        assert wait_for(lambda: streamer.now_playing is not None, 5)
+        assert wait_for(lambda: _playing_for(streamer, 0.5), 5)
         state = streamer.state()
         assert state["now_playing"]["clip"] == clip.pk and state["now_playing"]["question"] == "a question"
-        control.send("skip")
-        assert wait_for(lambda: streamer.now_playing is None, 1)  # 5 s clip cut short
+        _skip_cuts_the_clip_short(streamer)
 
         control.send("reair", clip=clip.pk)
-        assert wait_for(lambda: streamer.now_playing is not None, 2)
-        assert Clip.objects.get(pk=clip.pk).aired_count == 2
-        control.send("skip")
-        assert wait_for(lambda: streamer.now_playing is None, 1)
-        time.sleep(1.1)
+        assert wait_for(lambda: streamer.now_playing is not None, 5)
+        skipped_at = _skip_cuts_the_clip_short(streamer)
+        # An airing is counted when it ends (a skipped one too): the re-air makes two.
+        assert wait_for(lambda: Clip.objects.get(pk=clip.pk).aired_count == 2, 5)
+        # A state published after the skip, while still on air.
+        assert wait_for(
+            lambda: _published(
+                client, lambda st: st["now_playing"] is None and st["health"]["frames"] > skipped_at
+            ),
+            5,
+        )
         published = read_state(client)
     finally:
         stop.set()

@@ -28,13 +28,19 @@ def test_it_reconnects_within_five_seconds_and_the_clip_resumes_where_it_was_cut
     clip = make_clip(persona, media_root, [(frames, tone(5.0, 440))], SMALL)
     with streaming(SMALL, first.url, idle) as streamer:
         assert _wait(lambda: streamer.now_playing is not None and streamer.now_playing["elapsed"] > 2.0, 10)
+        # Cut once the first server has recorded more than a second of the answer (600 kb/s), not
+        # merely once the streamer sent it: on a busy machine the recording lags behind.
+        assert _wait(lambda: _size(first.out) > 80_000, 10), "the first server recorded nothing"
         first.kill()
         cut_at = time.monotonic()
         second = RtmpServer(port, media_root / "second.flv")
         assert _wait(lambda: _size(second.out) > 20_000, 5), "the stream did not come back within 5 s"
         resumed_after = time.monotonic() - cut_at
         assert _wait(lambda: streamer.now_playing is None, 10)  # the clip played to its end
-        time.sleep(0.5)
+        # Half a second of idle after it, counted in frames sent, so the clip's last frames are
+        # through the encoder before the stop.
+        ended = streamer.frame
+        assert _wait(lambda: streamer.frame >= ended + SMALL.fps // 2, 10)
         reconnects = streamer.reconnects
     second.finish()
 

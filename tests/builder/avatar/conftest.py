@@ -1,13 +1,13 @@
-"""A small built-in sprite set, drawn once per test session (drawing full size takes seconds)."""
+"""A small built-in sprite set, drawn once for the whole test run (drawing takes seconds)."""
 
 import pytest
 
-from builder.avatar.loader import load_sprite_avatar
 from builder.media import MediaFormat
+from tests.sprites import load_shared
 
 SMALL = MediaFormat(width=320, height=180, fps=30)
 
 
 @pytest.fixture(scope="session")
-def small_avatar(tmp_path_factory):
-    return load_sprite_avatar("Jesus", tmp_path_factory.mktemp("sprites"), SMALL)
+def small_avatar(sprite_cache):
+    return load_shared("Jesus", SMALL, sprite_cache)

@@ -43,17 +43,18 @@ def test_it_removes_every_kind_of_emoji():
 
 
 def test_an_emoji_flood_leaves_nothing_and_stays_fast():
-    started = time.perf_counter()
+    # CPU time of this thread: what the cleaning costs, whatever else the machine is running.
+    started = time.thread_time()
     assert clean_for_speech("😂🔥💯" * 3000) == ""
-    assert time.perf_counter() - started < 0.1
+    assert time.thread_time() - started < 0.1
 
 
 def test_it_caps_a_10k_message_at_a_sentence_end_and_stays_fast():
     message = "This is a sentence about faith and hope. " * 250
     clean_for_speech(message)  # warm-up: the first call compiles nothing, but fills caches
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time, as above
     spoken = clean_for_speech(message, max_chars=1200)
-    elapsed = time.perf_counter() - started
+    elapsed = time.thread_time() - started
     assert len(message) == 10_250
     assert 600 <= len(spoken) <= 1200
     assert spoken.endswith("faith and hope.")

@@ -1,0 +1,598 @@
+"""What a moderator gets from `make run`: approval → the answer's first frame on air, with the
+whole studio running as `make run` starts it and a logged-in dashboard open in Chromium.
+
+The processes are the Procfile's (daphne, a prefork worker with one child on both queues, celery
+beat, `manage.py stream` with its defaults: HLS preview, 1280x720@30, and any line added there
+since) against the throw-away database and a Redis of their own. Once the worker is ready and
+the dashboard live, one question is built before the streamer starts (its build speed is the
+idle figure) and then airs as the stream's first answer, warming the path end to end. Then each
+question is submitted as chat would (`question_submit` in this process), shows up in the open
+dashboard through its websocket, and is approved by clicking its Approve button. The next
+question comes once the previous answer has aired whole, after a seeded random pause, so every
+answer finds the stream idle and runs compare.
+
+Reported per run: approval (Clip.created_at) → first frame on air (Clip.first_aired_at) p50/p95/
+max; underruns (the streamer's health counter, in frames; per answer from the state polled while
+it aired); each clip's build speed over real time while the stream runs; CPU cores per process
+tree from /proc over the measured window; the idle build above, and `python -m bench clip_build`
+run first on the same machine with no studio. Goals (issue 13): p50 ≤ 1.5 s, p95 ≤ 3 s.
+
+Environment: STUDIO_LATENCY_QUESTIONS (20), STUDIO_LATENCY_PAUSE ("2,8": seconds after the
+previous answer aired, uniform), STUDIO_LATENCY_SEED (13), STUDIO_LATENCY_HOG ("0"; "1": with a
+busy loop pinned to one core, about half of a quiet 2-core machine; "pin": the studio, its
+browser and this process held to one core, half the machine however busy the rest of it is;
+"both": normal and hog; "all": all three),
+STUDIO_LATENCY_CLIP_BENCH ("1"; "0" skips clip_build).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import cpu
+
+USERNAME, PASSWORD = "latency-moderator", "bench-latency-pw-13"
+WARM_UP = "What is the kingdom of heaven like?"
+QUESTIONS = [
+    "What is forgiveness?",
+    "How do I find peace?",
+    "What is love?",
+    "Why do we suffer?",
+    "What is hope?",
+    "How should I pray?",
+    "Who is my neighbour?",
+    "What does it mean to be humble?",
+    "How can I stop worrying?",
+    "What is faith?",
+    "Why should I forgive my enemies?",
+    "What is the greatest commandment?",
+    "How do I help the poor?",
+    "What happens when we die?",
+    "Are you the light of the world?",
+    "What is the meaning of the lost sheep?",
+    "How should I treat strangers?",
+    "What is true wealth?",
+    "Why did you speak in parables?",
+    "How can I be a good friend?",
+    "What is mercy?",
+    "Should I judge others?",
+    "What is the bread of life?",
+    "How do I begin again?",
+]
+GOALS = {"approval_to_on_air_p50_s": 1.5, "approval_to_on_air_p95_s": 3.0}
+POLL_S = 0.25  # the streamer publishes its state about once a second
+CLIP_TIMEOUT_S = 300.0  # a build, its airing (~30 s) and slack on a slowed machine
+
+
+@dataclass(frozen=True)
+class Options:
+    questions: int
+    pause_s: tuple[float, float]
+    seed: int
+    runs: tuple[str, ...]  # "normal", "with_hog", "one_core"
+    clip_bench: bool
+
+    @classmethod
+    def from_env(cls) -> Options:
+        low, high = (float(v) for v in os.environ.get("STUDIO_LATENCY_PAUSE", "2,8").split(","))
+        hog = os.environ.get("STUDIO_LATENCY_HOG", "0").strip().lower()
+        runs = {
+            "0": ("normal",),
+            "": ("normal",),
+            "1": ("with_hog",),
+            "pin": ("one_core",),
+            "both": ("normal", "with_hog"),
+            "all": ("normal", "with_hog", "one_core"),
+        }
+        if hog not in runs:
+            raise ValueError(f"STUDIO_LATENCY_HOG={hog!r}: one of 0, 1, pin, both, all")
+        return cls(
+            questions=int(os.environ.get("STUDIO_LATENCY_QUESTIONS", "20")),
+            pause_s=(low, high),
+            seed=int(os.environ.get("STUDIO_LATENCY_SEED", "13")),
+            runs=runs[hog],
+            clip_bench=os.environ.get("STUDIO_LATENCY_CLIP_BENCH", "1") != "0",
+        )
+
+
+def run() -> dict[str, Any]:
+    from django.conf import settings
+
+    opts = Options.from_env()
+    _moderator()
+    result: dict[str, Any] = {
+        "settings": {
+            "stream": f"{settings.STREAM_WIDTH}x{settings.STREAM_HEIGHT}@{settings.STREAM_FPS}",
+            "stream_output": settings.STREAM_OUTPUT,
+            "questions": opts.questions,
+            "pace": f"next question {opts.pause_s[0]:g}-{opts.pause_s[1]:g} s after the previous answer"
+            f" aired (uniform, seed {opts.seed})",
+            "approval": "clicked in the dashboard (headless Chromium); questions submitted in-process"
+            " with question_submit, as chat does",
+            "source": _source(),
+        },
+    }
+    for mode in opts.runs:
+        result[mode] = _session(opts, mode)
+    result["goals"] = GOALS
+    return result
+
+
+def _source() -> dict[str, Any]:
+    """The commit measured and how many files differ from it: the studio changes under way."""
+    from bench.studio import ROOT
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    changed = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": git("rev-parse", "--short", "HEAD") or None, "files_changed": len(changed.splitlines())}
+
+
+def _moderator() -> None:
+    """The persona, avatar and moderator group of a fresh studio, and a moderator whose password
+    the browser knows."""
+    from django.contrib.auth import get_user_model
+
+    from aijesus.studio.roles import ensure_moderator_group
+    from aijesus.studio.seed import seed_studio
+
+    seed_studio(moderator="bench-moderator")
+    user, _ = get_user_model().objects.get_or_create(username=USERNAME)
+    user.set_password(PASSWORD)
+    user.save()
+    user.groups.add(ensure_moderator_group())
+
+
+# -- one run: the studio up, a warm-up answer, the measured answers, the figures
+
+
+def _session(opts: Options, mode: str) -> dict[str, Any]:
+    from aijesus.localredis import BundledRedis
+    from bench.studio import ROOT, Studio
+
+    with tempfile.TemporaryDirectory(prefix="bench-studio-latency-") as tmp, contextlib.ExitStack() as stack:
+        root = Path(tmp)
+        hog_process = cpu.start_hog() if mode == "with_hog" else None
+        if hog_process is not None:
+            stack.callback(_end, hog_process)
+        if mode == "one_core":
+            stack.callback(cpu.hold_to_one_core())
+        clip_bench = _clip_bench() if opts.clip_bench else None
+        # A Redis of its own: other work on this machine runs workers on the same queue names.
+        redis = BundledRedis(root / "redis")
+        redis_url = redis.start()
+        stack.callback(redis.stop)
+        studio = Studio(redis_url, root / "media", root / "logs", DATA_DIR=str(root / "data"))
+        stack.callback(studio.stop_all)
+        stack.enter_context(_this_process_on(redis_url, studio.env["CHANNELS_PREFIX"]))
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT, env=studio.env, check=True, capture_output=True,
+        )  # fmt: skip
+        watch, idle_clip, commands, ready_s = _bring_up(studio, stack, redis_url)
+
+        roots = _roots(studio, watch.dash, redis, hog_process)
+        before, busy_before, bench_before = cpu.snapshot(), cpu.busy_seconds(), _own_cpu()
+        window_start, load_before = time.monotonic(), os.getloadavg()[0]
+        watch.reset()
+        rng = random.Random(opts.seed)
+        clips = []
+        for i in range(opts.questions):
+            clip = watch.approve(QUESTIONS[i % len(QUESTIONS)], f"viewer{i}")
+            watch.wait(lambda clip=clip: _aired_or_failed(clip), f"clip {clip} to air", CLIP_TIMEOUT_S)
+            clips.append(clip)
+            if i + 1 < opts.questions:
+                watch.pause(rng.uniform(*opts.pause_s))
+        wall = time.monotonic() - window_start
+        after, busy_after, bench_after = cpu.snapshot(), cpu.busy_seconds(), _own_cpu()
+
+        rows = watch.db.submit(_clip_rows, [idle_clip, *clips]).result()
+        errors = list(watch.dash.errors)
+    _wait_for_sessions_to_end()
+    idle_row, rows = rows[0], rows[1:]
+    for row in rows:
+        row["underrun_frames"] = watch.underruns_by_clip.get(row["clip"], 0)
+    usage = _cpu_usage(before, after, roots, wall)
+    usage["bench_harness"] = round((bench_after - bench_before) / wall, 3)
+    ours = usage["bench_harness"] + sum(usage[name]["cores"] or 0 for name in roots)
+    usage["machine_busy"] = round((busy_after - busy_before) / wall, 3)
+    usage["other_work_on_the_machine"] = round(usage["machine_busy"] - ours, 3)
+    usage["load_average_1m_start_end"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
+    return {
+        "mode": mode,
+        "processes": commands,
+        "start_to_ready_s": round(ready_s, 1),
+        "idle_build": {
+            "clip": idle_row,
+            "clip_build_bench": clip_bench,
+        },
+        "window_s": round(wall, 1),
+        "answers": len(rows),
+        "failed": [row["clip"] for row in rows if row["status"] != "ready"],
+        "approval_to_on_air_s": _summary([r["approval_to_on_air_s"] for r in rows]),
+        "approval_to_build_start_s": _summary([r["approval_to_build_start_s"] for r in rows]),
+        "first_segment_s": _summary([r["first_segment_s"] for r in rows]),
+        "realtime_factor": _summary([r["realtime_factor"] for r in rows], low=True),
+        "aired_while_building": sum(bool(r["aired_while_building"]) for r in rows),
+        "underruns": {
+            "frames": watch.underruns_total,
+            "seconds": round(watch.underruns_total / watch.fps, 2) if watch.fps else None,
+            "answers_with_underruns": sum(1 for r in rows if r["underrun_frames"]),
+        },
+        "stream_health": watch.health(),
+        "cpu_cores": usage,
+        "page_errors": errors,
+        "clips": rows,
+    }
+
+
+def _bring_up(
+    studio: Any, stack: contextlib.ExitStack, redis_url: str
+) -> tuple[Watch, int, dict[str, str], float]:
+    """The studio up and warm, the dashboard open. Before the streamer starts, one question is
+    built with nothing else on air: its build speed is the idle figure this run compares with.
+    It then airs as the streamer's first answer, which warms the path from approval to air.
+    Returns the watch, that clip, the command lines and the seconds from start to warm."""
+    from bench.browser import Dashboard
+    from streamer.control import redis_client
+
+    port = _free_port()
+    started = time.monotonic()
+    commands = _start_procfile(studio, port, without={"streamer"})
+    studio.wait_until(lambda: _listening(port), "the dashboard to listen", timeout=180)
+    studio.wait_until(lambda: "ready." in _log(studio, "worker"), "the worker to be ready", timeout=300)
+    # The browser's event loop owns this thread: the ORM works in a thread of its own.
+    db = ThreadPoolExecutor(1, thread_name_prefix="bench-db")
+    stack.callback(_close_db_thread, db)
+    dash = stack.enter_context(Dashboard(f"http://127.0.0.1:{port}", USERNAME, PASSWORD, timeout_s=120))
+    client = redis_client(redis_url)
+    watch = Watch(studio, dash, db, client)
+    idle_clip = watch.approve(WARM_UP, "warm-up")
+    watch.wait(lambda: _built(idle_clip), f"clip {idle_clip} to be built", CLIP_TIMEOUT_S)
+    commands |= _start_procfile(studio, port, only={"streamer"})
+    watch.wait(lambda: _on_air(client), "the streamer to be on air", 300)
+    watch.wait(lambda: _aired_or_failed(idle_clip), f"clip {idle_clip} to air", CLIP_TIMEOUT_S)
+    return watch, idle_clip, commands, time.monotonic() - started
+
+
+class Watch:
+    """The studio seen from outside while a run goes on: its processes alive, the stream's state
+    polled from Redis (underruns counted against the answer on air), approvals in the browser."""
+
+    def __init__(self, studio: Any, dash: Any, db: ThreadPoolExecutor, client: Any) -> None:
+        self.studio, self.dash, self.db, self.client = studio, dash, db, client
+        self.underruns_total = 0
+        self.underruns_by_clip: dict[int, int] = defaultdict(int)
+        self.fps = 0
+        self._counter: int | None = None
+        self._playing: int | None = None
+        self._fps: list[float] = []
+        self._updated: float | None = None
+        self._behind = self._reconnects = self._reconnects_before = self._missing = 0
+
+    def approve(self, text: str, viewer: str) -> int:
+        """Submit a question as chat does and approve it in the dashboard; returns its clip."""
+        question = self.db.submit(_submit, text, viewer).result()
+        self.dash.approve(question)
+        return self.wait(lambda: _clip_of(question), f"the clip of question {question}", 60)
+
+    def reset(self) -> None:
+        """Count from now on: the measured window starts."""
+        self.underruns_total = 0
+        self.underruns_by_clip.clear()
+        self._fps.clear()
+        self._behind = self._missing = 0
+        self._reconnects_before = self._reconnects  # the streamer's counter runs since its start
+
+    def pause(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self._step()
+
+    def wait(self, condition: Callable[[], Any], what: str, timeout: float) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.db.submit(_fresh, condition).result()
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}\n{self.studio.tail()}")
+            self._step()
+
+    def _step(self) -> None:
+        for name, process in self.studio.processes.items():
+            if process.poll() is not None:
+                raise AssertionError(f"{name} exited ({process.returncode})\n{self.studio.tail()}")
+        self._poll_state()
+        self.dash.idle(POLL_S)
+
+    def _poll_state(self) -> None:
+        from streamer.state import read_state
+
+        state = read_state(self.client)
+        if not state or not state.get("on_air"):
+            self._missing += 1
+            return
+        health = state.get("health") or {}
+        self.fps = health.get("target_fps") or self.fps
+        if state.get("updated_at") != self._updated:  # a new state (about once a second)
+            self._updated = state.get("updated_at")
+            if health.get("fps"):
+                self._fps.append(health["fps"])
+            self._behind = max(self._behind, health.get("frames_behind") or 0)
+        self._reconnects = health.get("reconnects") or 0
+        playing = (state.get("now_playing") or {}).get("clip")
+        counter = health.get("underruns", 0)
+        if self._counter is not None and counter > self._counter:
+            # Underruns happen only while an answer airs; one that ended between two polls shows
+            # up as the idle loop's state: it belongs to the answer seen last.
+            self.underruns_by_clip[playing or self._playing or 0] += counter - self._counter
+            self.underruns_total += counter - self._counter
+        self._counter = counter
+        self._playing = playing or self._playing
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "fps_min": min(self._fps, default=None),
+            "fps_median": round(statistics.median(self._fps), 2) if self._fps else None,
+            "frames_behind_max": self._behind,
+            "reconnects": self._reconnects - self._reconnects_before,
+            "polls_off_air": self._missing,
+        }
+
+
+# -- database work (run in the bench's database thread)
+
+
+def _fresh(condition: Callable[[], Any]) -> Any:
+    from django.db import close_old_connections
+
+    close_old_connections()
+    return condition()
+
+
+def _submit(text: str, viewer: str) -> int:
+    from aijesus.studio.services import question_submit
+
+    return question_submit(text=text, viewer_name=viewer).pk
+
+
+def _clip_of(question: int) -> int | None:
+    from aijesus.studio.models import Clip
+
+    return Clip.objects.filter(question_id=question).values_list("pk", flat=True).first()
+
+
+def _built(clip: int) -> bool:
+    from aijesus.studio.models import Clip
+
+    return Clip.objects.filter(pk=clip, status__in=("ready", "failed", "cancelled")).exists()
+
+
+def _aired_or_failed(clip: int) -> bool:
+    from aijesus.studio.models import Clip
+
+    row = Clip.objects.values("first_aired_at", "status").get(pk=clip)
+    return row["first_aired_at"] is not None or row["status"] in ("failed", "cancelled")
+
+
+def _clip_rows(ids: list[int]) -> list[dict[str, Any]]:
+    from aijesus.studio.models import Clip
+
+    clips = Clip.objects.in_bulk(ids)
+    return [_clip_row(clips[pk]) for pk in ids]
+
+
+def _clip_row(clip: Any) -> dict[str, Any]:
+    def since_approval(moment: Any) -> float | None:
+        return round((moment - clip.created_at).total_seconds(), 3) if moment else None
+
+    timings = clip.timings or {}
+    total = timings.get("total")
+    return {
+        "clip": clip.pk,
+        "status": clip.status,
+        "approval_to_on_air_s": since_approval(clip.first_aired_at),
+        "approval_to_build_start_s": since_approval(clip.started_at),
+        "first_segment_s": _rounded(timings.get("first_segment"), 3),
+        "build_s": _rounded(total, 2),
+        "duration_s": _rounded(clip.duration, 2),
+        "realtime_factor": round(clip.duration / total, 2) if clip.duration and total else None,
+        # The streamer starts an answer whose build keeps ahead before the build is done.
+        "aired_while_building": bool(
+            clip.first_aired_at and clip.finished_at and clip.first_aired_at < clip.finished_at
+        ),
+        "attempts": clip.attempt,
+    }
+
+
+def _close_db_thread(db: ThreadPoolExecutor) -> None:
+    from django.db import connections
+
+    db.submit(connections.close_all).result()
+    db.shutdown()
+
+
+def _wait_for_sessions_to_end(timeout: float = 15.0) -> None:
+    """PostgreSQL drops a stopped process's session a moment after it exits; the throw-away
+    database can be dropped only once they are all gone."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.2)
+
+
+# -- processes, CPU, helpers
+
+
+@contextlib.contextmanager
+def _this_process_on(redis_url: str, prefix: str) -> Iterator[None]:
+    """This process's dashboard notices and stream-state reads go to the studio's Redis and
+    channel prefix (read at call time; Channels drops its cached layer on the change)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    layers = {"default": {**settings.CHANNEL_LAYERS["default"]}}
+    layers["default"]["CONFIG"] = {**layers["default"]["CONFIG"], "hosts": [redis_url], "prefix": prefix}
+    with override_settings(REDIS_URL=redis_url, CHANNEL_LAYERS=layers):
+        yield
+
+
+def _start_procfile(studio: Any, port: int, *, only: set[str] | None = None,
+                    without: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:  # fmt: skip
+    """Every process of the Procfile, as `make run` starts them; returns name → command line.
+
+    The four known ones go through bench/studio.py (the same command lines; the worker gets a
+    unique node name, the scheduler keeps its schedule file out of the repository); any other
+    line (one added since) runs as written, through the shell as honcho runs it, with the
+    virtual environment first on PATH as `manage.py studio` sets it.
+    """
+    from bench.studio import ROOT
+
+    started: dict[str, str] = {}
+    studio.env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        name, command = name.strip(), command.strip()
+        if not name or name.startswith("#") or not command:
+            continue
+        if name in without or (only is not None and name not in only):
+            continue
+        if name == "web":
+            studio.web(port)
+        elif name == "worker":
+            studio.worker()
+        elif name == "scheduler":
+            studio.scheduler()
+        else:
+            # exec: the process we hold (and measure) is the command itself, not a shell.
+            studio.start(name, ["/bin/sh", "-c", f"exec {command}"])
+        started[name] = " ".join(studio.processes[name].args)
+    return started
+
+
+def _roots(studio: Any, dash: Any, redis: Any, hog: subprocess.Popen | None) -> dict[str, int]:
+    roots = {name: process.pid for name, process in studio.processes.items()}
+    browser = dash.browser_pid()
+    if browser is not None:
+        roots["chromium"] = browser
+        roots["playwright_driver"] = cpu.snapshot()[browser].ppid
+    roots["redis"] = redis.process.pid
+    if hog is not None:
+        roots["hog"] = hog.pid
+    return roots
+
+
+def _cpu_usage(before: dict[int, cpu.Proc], after: dict[int, cpu.Proc], roots: dict[str, int],
+               wall: float) -> dict[str, Any]:  # fmt: skip
+    """Cores per process tree over the window: the main process and its children apart."""
+    usage: dict[str, Any] = {}
+    for name, pid in roots.items():
+        if pid not in after:
+            usage[name] = {"cores": None, "note": "exited during the window"}
+            continue
+        main = after[pid].own - before[pid].own
+        if name == "playwright_driver":  # its only child is the browser, reported on its own
+            usage[name] = {"cores": round(main / wall, 3)}
+            continue
+        total = cpu.tree_seconds(after, pid) - cpu.tree_seconds(before, pid)
+        children = sorted({after[p].name for p in cpu.tree(after, pid)} - {after[pid].name})
+        usage[name] = {
+            "cores": round(total / wall, 3),
+            "main_cores": round(main / wall, 3),
+            "children_cores": round((total - main) / wall, 3),
+            "processes": len(cpu.tree(after, pid)),
+            **({"children": children} if children else {}),
+        }
+    others = {"chromium", "playwright_driver", "redis", "hog"}
+    usage["studio_total"] = round(sum(usage[n]["cores"] or 0 for n in roots if n not in others), 3)
+    return usage
+
+
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def _clip_bench() -> dict[str, Any]:
+    """`python -m bench clip_build` on this machine now, with no studio running (the hog or the
+    one-core hold of this run applies): the builder in this process, at its own format."""
+    from bench import clip
+
+    try:
+        figures = clip.run()
+    except Exception as exc:  # noqa: BLE001 — the builder is being changed; the studio figures still count
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    keys = ("format", "audio_seconds", "first_segment_s", "total_s", "realtime_factor")
+    return {key: figures.get(key) for key in keys}
+
+
+def _summary(values: list[float | None], *, low: bool = False) -> dict[str, Any]:
+    """p50, p95 (nearest rank) and max; for a speed (low=True), the slowest instead of the max."""
+    got = sorted(v for v in values if v is not None)
+    if not got:
+        return {"n": 0}
+    p95 = got[max(0, math.ceil(0.95 * len(got)) - 1)]
+    figures = {"n": len(got), "p50": round(statistics.median(got), 3)}
+    if low:
+        p5 = got[max(0, math.ceil(0.05 * len(got)) - 1)]
+        return {**figures, "p5": p5, "min": got[0], "max": got[-1]}
+    return {**figures, "p95": p95, "max": got[-1]}
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return round(value, digits) if value is not None else None
+
+
+def _log(studio: Any, name: str) -> str:
+    path = studio.logs / f"{name}.log"
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _on_air(client: Any) -> bool:
+    from streamer.state import read_state
+
+    return bool((read_state(client) or {}).get("on_air"))
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _end(process: subprocess.Popen) -> None:
+    process.kill()
+    process.wait()
