@@ -48,12 +48,13 @@ chromium:
 
 # Test processes (pytest-xdist). Much of the suite waits on real processes (workers, servers, a
 # real-time stream), so two overlap well even on two cores. Each file stays on one process, so its
-# module fixtures are built once. TEST_WORKERS=0 runs everything in one process.
+# module fixtures are built once; files go out in collection order, which tests/conftest.py puts
+# the slow ones first in. TEST_WORKERS=0 runs everything in one process.
 TEST_WORKERS ?= 2
 
 ## test: install the test tools and run the whole suite (no tests collected counts as failure).
 test: $(DEV_STAMP) $(VOICE_STAMP) chromium
-	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .

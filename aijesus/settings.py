@@ -130,12 +130,17 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Sending a task (an approval, the reaper) gives up within a second when the broker is down rather
 # than holding a request for many: the clip stays queued and the reaper sends it once it is back.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "max_retries": 2,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
+# Every Celery key (the queues included) and the playout notices under this prefix: two studios, or
+# a test run beside a studio, can share one Redis database without taking each other's tasks.
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX")
+if REDIS_KEY_PREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = f"{REDIS_KEY_PREFIX}:"
 CELERY_TIMEZONE = "UTC"
 
 # --- Build liveness (aijesus/studio/lifecycle.py). A building clip's worker proves it is alive

@@ -245,13 +245,13 @@ class PlayoutThread:
 
     def _listen(self) -> None:
         """Wakes the playout thread on each lifecycle notice; reconnects when Redis comes back."""
-        from aijesus.studio.lifecycle import PLAYOUT_CHANNEL
+        from aijesus.studio.lifecycle import playout_channel
 
         while not self._stop.is_set():
             try:
                 client = redis.Redis.from_url(self._redis_url, socket_timeout=5, socket_connect_timeout=2)
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(PLAYOUT_CHANNEL)
+                pubsub.subscribe(playout_channel())
                 while not self._stop.is_set():
                     if pubsub.get_message(timeout=1.0) is not None:
                         self._wake.set()

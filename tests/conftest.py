@@ -59,6 +59,16 @@ def worker_redis_url(url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{db}"))
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist (`--dist loadfile --no-loadscope-reorder`) each file goes whole to the next free
+    worker, in this order. The files that start real processes (marked slow) go first, so a run
+    does not end with one worker on the browser tests while the others sit idle."""
+    if xdist_worker_index() is None:
+        return
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: files stay whole, in order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url, bundled = worker_redis_url(settings.REDIS_URL), None
@@ -79,6 +89,13 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from aijesus.celery import app
 
     app.conf.broker_url = app.conf.result_backend = url
+    # Celery's queues under a prefix of this run's own, here and in every process the tests start
+    # (they inherit the environment): a test run beside another on the same Redis database, or
+    # beside a studio, never takes the other's build tasks.
+    os.environ["REDIS_KEY_PREFIX"] = settings.REDIS_KEY_PREFIX = prefix
+    options = {**app.conf.broker_transport_options, "global_keyprefix": f"{prefix}:"}
+    app.conf.broker_transport_options = options
+    app._pool = None  # connections made from here on carry the prefix
     yield url
     if bundled:
         bundled.stop()

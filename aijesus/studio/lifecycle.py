@@ -392,6 +392,12 @@ def _follow(clip_id: int, *, reason: str | None = None) -> None:
 # The streamer's playout thread waits on this channel, so it learns of a new segment or a clip
 # that changed at once instead of polling the database from the frame loop.
 PLAYOUT_CHANNEL = "studio:playout"
+
+
+def playout_channel() -> str:
+    return f"{settings.REDIS_KEY_PREFIX}:{PLAYOUT_CHANNEL}" if settings.REDIS_KEY_PREFIX else PLAYOUT_CHANNEL
+
+
 _redis: list[Any] = []
 
 
@@ -407,6 +413,6 @@ def _publish_playout() -> None:
             _redis.append(
                 redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
             )
-        _redis[0].publish(PLAYOUT_CHANNEL, b"1")
+        _redis[0].publish(playout_channel(), b"1")
     except (redis.RedisError, OSError) as exc:  # the streamer also looks on its own every few seconds
         log.debug("playout notice not sent: %s", exc)
