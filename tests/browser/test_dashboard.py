@@ -98,7 +98,11 @@ def test_a_moderator_approves_a_question_and_plays_its_clip(studio, browser, mod
     assert stages and set(stages) <= {"queued", "answer", "video", "join"}, stages
     assert ready.locator(".clip").inner_text().startswith(f"clip #{clip.pk}:")
 
-    # The clip plays in the library, subtitles attached.
+    # The clip plays in the library, subtitles attached, once its MP4 is made (after the build).
+    deadline = time.monotonic() + 120
+    while not Clip.objects.get(pk=clip.pk).video:
+        assert time.monotonic() < deadline, "the library MP4 was not made"
+        time.sleep(0.2)
     page.goto(studio.url + "/clips/")
     video = page.locator(f"video[data-clip='{clip.pk}']")
     video.scroll_into_view_if_needed()
