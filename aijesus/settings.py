@@ -201,6 +201,8 @@ LLM_BASE_URL = env_str("LLM_BASE_URL")  # e.g. http://127.0.0.1:11434/v1 for Oll
 LLM_API_KEY = env_str("LLM_API_KEY")
 LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini")
 LLM_TIMEOUT = env_float("LLM_TIMEOUT", 20.0, minimum=0.1)
+# How long the System page and `manage.py doctor` wait for one service (LLM endpoint, workers, ingest).
+SYSTEM_CHECK_TIMEOUT = env_float("SYSTEM_CHECK_TIMEOUT", 3.0, minimum=0.1, maximum=60.0)
 TTS_ENGINE = env_choice("TTS_ENGINE", ["espeak", "coqui", "openai"], "espeak")
 TTS_MODEL_PATH = env_str("TTS_MODEL_PATH")
 # auto: the avatar decides (an image/video avatar uses Wav2Lip when it can run); sprite: never Wav2Lip.

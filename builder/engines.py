@@ -1,13 +1,15 @@
 """Choose and build the engines for a persona from settings (the Django side of the builder).
 
 Engines are built once per worker process and reused: models and sprite sets are expensive to
-load, cheap to keep. A persona's own choice (its `llm` / `voice` settings) wins over the global
-default in settings.
+load, cheap to keep. A persona's own choice (its `llm` / `voice` "engine") wins over the studio
+default in settings (LLM_ENGINE, TTS_ENGINE); an empty choice means "studio default", which is what
+the seeded persona says, so the environment reaches it.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,28 @@ def with_defaults(persona: dict[str, Any]) -> dict[str, Any]:
     return {**persona, "voice": voice}
 
 
+@dataclass(frozen=True)
+class Choice:
+    """Which engine a persona gets for one job, and why (shown on the System page)."""
+
+    engine: str
+    source: str  # "persona" (its own setting) or "studio default (VARIABLE)"
+
+    @property
+    def from_persona(self) -> bool:
+        return self.source == "persona"
+
+
+def llm_choice(persona: dict[str, Any]) -> Choice:
+    chosen = (persona.get("llm") or {}).get("engine")
+    return Choice(chosen, "persona") if chosen else Choice(settings.LLM_ENGINE, "studio default, LLM_ENGINE")
+
+
+def tts_choice(persona: dict[str, Any]) -> Choice:
+    chosen = (persona.get("voice") or {}).get("engine")
+    return Choice(chosen, "persona") if chosen else Choice(settings.TTS_ENGINE, "studio default, TTS_ENGINE")
+
+
 def engines_for(persona: dict[str, Any]) -> Engines:
     lipsync, warnings = lipsync_for(persona)
     return Engines(llm=llm_for(persona), tts=tts_for(persona), lipsync=lipsync, warnings=warnings)
@@ -49,7 +73,7 @@ def llm_for(persona: dict[str, Any]) -> LLMEngine:
     """The persona's answer engine alone (the dashboard's playground needs no lip-sync)."""
     llm = persona.get("llm") or {}
     return _llm(
-        llm.get("engine") or settings.LLM_ENGINE,
+        llm_choice(persona).engine,
         llm.get("base_url") or settings.LLM_BASE_URL,
         llm.get("model") or settings.LLM_MODEL,
         float(llm.get("temperature", 0.7)),
@@ -75,7 +99,7 @@ def _llm(engine: str, base_url: str, model: str, temperature: float, max_tokens:
 
 
 def tts_for(persona: dict[str, Any]) -> TTSEngine:
-    return _tts((persona.get("voice") or {}).get("engine") or settings.TTS_ENGINE)
+    return _tts(tts_choice(persona).engine)
 
 
 @lru_cache(maxsize=4)
@@ -113,19 +137,50 @@ def lipsync_for(persona: dict[str, Any]) -> tuple[LipSyncEngine, list[str]]:
     return _lipsync(name, fmt, str(folder) if folder else ""), warnings
 
 
-def _video_lipsync(avatar: Any, fmt: MediaFormat) -> LipSyncEngine | str:
-    """The Wav2Lip engine for an image / video avatar, or the reason it cannot be used."""
+def describe_lipsync(persona: dict[str, Any]) -> Choice:
+    """Which lip-sync the persona's clips get and why, without loading anything (the System page).
+    The avatar decides: an image / loop video avatar is animated by Wav2Lip when it can be, any
+    other by its sprite set or the built-in drawn character."""
+    from aijesus.studio.models import Avatar
+
+    avatar = Avatar.objects.filter(pk=persona.get("avatar_id")).first()
+    if avatar is None:
+        return Choice("sprite", "the built-in drawn character (the persona has no avatar)")
+    if avatar.kind != Avatar.Kind.VIDEO:
+        return Choice("sprite", f"avatar {avatar.name!r} is a sprite set")
+    problem = _wav2lip_problem(avatar)
+    if problem:
+        return Choice("sprite", f"the drawn character: avatar {avatar.name!r} cannot use Wav2Lip ({problem})")
+    return Choice(
+        "wav2lip",
+        f"avatar {avatar.name!r} is an image / loop video (LIPSYNC_ENGINE={settings.LIPSYNC_ENGINE})",
+    )
+
+
+def _wav2lip_problem(avatar: Any) -> str:
+    """Why an image / video avatar cannot be animated by Wav2Lip here, or "" when it can be tried."""
     if settings.LIPSYNC_ENGINE == "sprite":
         return "LIPSYNC_ENGINE=sprite"
     if not avatar.source:
         return "the avatar has no image or video file"
     if not settings.WAV2LIP_CHECKPOINT:
         return "no Wav2Lip checkpoint configured (WAV2LIP_CHECKPOINT)"
+    if not Path(settings.WAV2LIP_CHECKPOINT).is_file():
+        return f"WAV2LIP_CHECKPOINT names a file that is not there: {settings.WAV2LIP_CHECKPOINT}"
     box = avatar.settings.get("face_box") if isinstance(avatar.settings, dict) else None
     if box is not None and not (
         isinstance(box, list) and len(box) == 4 and all(isinstance(v, int | float) for v in box)
     ):
         return "face_box in the avatar settings must be [x1, y1, x2, y2] in the source's pixels"
+    return ""
+
+
+def _video_lipsync(avatar: Any, fmt: MediaFormat) -> LipSyncEngine | str:
+    """The Wav2Lip engine for an image / video avatar, or the reason it cannot be used."""
+    problem = _wav2lip_problem(avatar)
+    if problem:
+        return problem
+    box = avatar.settings.get("face_box") if isinstance(avatar.settings, dict) else None
     source = Path(avatar.source.path)
     stamp = source.stat().st_mtime_ns if source.exists() else 0
     return _wav2lip(fmt, str(source), stamp, tuple(box) if box else None)

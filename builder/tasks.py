@@ -8,6 +8,7 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_process_init
 
+from builder import worker_info  # noqa: F401 — registers the `studio_info` inspect command
 from builder.errors import TransientBuildError
 from builder.services import clip_build
 

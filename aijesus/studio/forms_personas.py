@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 
 from aijesus.studio.models import Avatar, Persona
@@ -51,14 +52,18 @@ class PersonaForm(forms.Form):
     name = forms.CharField(max_length=100)
     system_prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), max_length=8000)
     language = forms.ChoiceField(choices=Persona.Language.choices)
-    llm_engine = forms.ChoiceField(label="Answer engine", choices=[(e, e) for e in LLM_ENGINES])
+    llm_engine = forms.ChoiceField(
+        label="Answer engine", required=False, choices=[(e, e) for e in LLM_ENGINES]
+    )
     llm_model = forms.CharField(
         label="Model", required=False, max_length=120, validators=[_MODEL_NAME],
         help_text="For the openai engine; empty uses LLM_MODEL.",
     )  # fmt: skip
     temperature = forms.FloatField(min_value=TEMPERATURE_RANGE[0], max_value=TEMPERATURE_RANGE[1])
     max_tokens = forms.IntegerField(min_value=MAX_TOKENS_RANGE[0], max_value=MAX_TOKENS_RANGE[1])
-    voice_engine = forms.ChoiceField(label="Voice engine", choices=[(e, e) for e in TTS_ENGINES])
+    voice_engine = forms.ChoiceField(
+        label="Voice engine", required=False, choices=[(e, e) for e in TTS_ENGINES]
+    )
     voice_name = forms.CharField(
         label="Voice", required=False, max_length=300,
         help_text="espeak: en-us, en-gb+f3, fr…; openai: alloy, onyx…; coqui: a speaker name. "
@@ -79,6 +84,15 @@ class PersonaForm(forms.Form):
         if persona is not None and not args and "data" not in kwargs:
             kwargs["initial"] = initial_for(persona)
         super().__init__(*args, **kwargs)
+        # "" is the studio default, named with what it is now (read per form: settings can change).
+        self.fields["llm_engine"].choices = [
+            ("", f"studio default ({settings.LLM_ENGINE})"),
+            *((e, e) for e in LLM_ENGINES),
+        ]
+        self.fields["voice_engine"].choices = [
+            ("", f"studio default ({settings.TTS_ENGINE})"),
+            *((e, e) for e in TTS_ENGINES),
+        ]
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -97,9 +111,9 @@ class PersonaForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        engine = data.get("voice_engine")
-        if engine is None:
+        if data.get("voice_engine") is None:
             return data
+        engine = data["voice_engine"] or settings.TTS_ENGINE  # what the clip will use
         low, high = SPEED_RANGES[engine]
         if data.get("speed") is not None and not low <= data["speed"] <= high:
             self.add_error("speed", f"{engine} speaks at {low:g} to {high:g} times its normal speed.")
@@ -170,11 +184,11 @@ def initial_for(persona: Persona) -> dict[str, Any]:
         "name": persona.name,
         "system_prompt": persona.system_prompt,
         "language": persona.language,
-        "llm_engine": llm.get("engine", "offline"),
+        "llm_engine": llm.get("engine", ""),
         "llm_model": llm.get("model", ""),
         "temperature": llm.get("temperature", 0.7),
         "max_tokens": llm.get("max_tokens", 220),
-        "voice_engine": voice.get("engine", "espeak"),
+        "voice_engine": voice.get("engine", ""),
         "voice_name": voice.get("voice", ""),
         "speed": voice.get("speed", 1.0),
         "pitch": voice.get("pitch", 1.0),

@@ -39,8 +39,10 @@ def seed_studio(*, moderator: str = "moderator") -> SeedResult:
             "system_prompt": DEFAULT_PROMPT,
             "language": Persona.Language.ENGLISH,
             "avatar": avatar,
-            "llm": {"engine": "offline", "temperature": 0.7, "max_tokens": 180},
-            "voice": {"engine": "espeak", "voice": "", "speed": 1.0, "pitch": 1.0},
+            # No engine named: the studio defaults (LLM_ENGINE, TTS_ENGINE) apply until a
+            # moderator picks one for this persona.
+            "llm": {"engine": "", "temperature": 0.7, "max_tokens": 180},
+            "voice": {"engine": "", "voice": "", "speed": 1.0, "pitch": 1.0},
         },
     )
     if created:

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from aijesus.studio.views import latency, library, media, queue
+from aijesus.studio.views import latency, library, media, queue, system
 
 urlpatterns = [
     path("", queue.dashboard, name="dashboard"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("clips/<int:pk>/delete", library.delete, name="clip-delete"),
     path("clips/<int:pk>/<str:kind>", media.clip_file, name="clip-file"),
     path("latency/", latency.latency, name="latency"),
+    path("system/", system.system, name="system"),
+    path("system/test/<str:name>", system.system_test, name="system-test"),
     path("mode", queue.set_mode, name="chat-mode"),
     path("stream/preview.jpg", media.stream_preview, name="stream-preview"),
     path("stream/hls/<str:name>", media.stream_hls, name="stream-hls"),

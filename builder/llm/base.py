@@ -25,8 +25,22 @@ class Prompt:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Readiness:
+    """What a readiness check found: `detail` for the moderator, `warning` when something is off
+    but answers may still work (a model the endpoint does not list)."""
+
+    detail: str
+    warning: str = ""
+
+
 class LLMEngine(ABC):
     name: str = ""
+
+    def check(self, timeout: float = 5.0) -> Readiness:
+        """Whether the engine can answer now, found without asking it anything (cheap enough for
+        `manage.py doctor`). Raises LLMError (LLMUnavailable when a later try may work)."""
+        return Readiness(f"{self.name}: runs in the worker, nothing to reach")
 
     @abstractmethod
     def stream(self, prompt: Prompt) -> Iterator[str]:

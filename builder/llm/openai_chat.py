@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import openai
 
-from builder.llm.base import LLMEngine, LLMError, Prompt
+from builder.llm.base import LLMEngine, LLMError, Prompt, Readiness
 from builder.llm.errors import LLMUnavailable
 from builder.llm.prompting import build_messages
 
@@ -104,6 +104,29 @@ class OpenAIChatEngine(LLMEngine):
             # A chunk that is not JSON: the endpoint does not speak the streaming format.
             raise LLMError(f"{self.endpoint} sent a stream that is not Chat Completions JSON") from None
         self._check_finish(finish, written)
+
+    def check(self, timeout: float = 5.0) -> Readiness:
+        """List the endpoint's models (GET /models): proves it is reachable and takes the key."""
+        timeout = min(timeout, self.timeout)
+        client = self._client.with_options(timeout=timeout, max_retries=0)
+        try:
+            listed = [model.id for model in client.models.list()]
+        except openai.APITimeoutError:
+            raise LLMUnavailable(f"{self.endpoint} did not answer within {timeout:g} s") from None
+        except openai.NotFoundError:
+            # Some servers have no model list; the endpoint answered, which is what matters here.
+            return Readiness(f"{self.endpoint} answers (it does not list its models)")
+        except openai.APIError as exc:
+            raise self._error(exc) from None
+        detail = f"{self.endpoint} answers and takes the key; model {self.model!r}"
+        if self.model in listed or any(name.split(":")[0] == self.model for name in listed):
+            return Readiness(f"{detail} is served")
+        shown = ", ".join(sorted(listed)[:8]) or "none"
+        return Readiness(
+            f"{detail} is not in its list",
+            warning=f"{self.endpoint} does not list model {self.model!r} (it lists: {shown}); "
+            "check LLM_MODEL",
+        )
 
     def _check_finish(self, finish: str | None, written: int) -> None:
         if finish is None:

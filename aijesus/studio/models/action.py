@@ -23,6 +23,7 @@ class ModeratorAction(models.Model):
         PERSONA = "persona", "Changed a persona"
         AVATAR = "avatar", "Changed an avatar"
         CHAT = "chat", "Changed the chat settings"
+        SYSTEM = "system", "Tested a service"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -18,6 +18,7 @@ from typing import Any
 
 Reply = Callable[[BaseHTTPRequestHandler], None]
 DEFAULT_ANSWER = ["Peace", " be", " with", " you."]
+DEFAULT_MODELS = ["test-model", "llama3.1:latest"]
 
 
 def chunk(content: str | None = None, finish: str | None = None, role: str | None = None) -> bytes:
@@ -108,10 +109,34 @@ def error(status: int, message: str, code: str | None = None, headers: dict[str,
     return reply
 
 
+def models(names: list[str], held: threading.Event | None = None) -> Reply:
+    """GET /models as OpenAI answers it; with `held`, only once it is set (a server too slow for
+    the client's timeout, without depending on how slow)."""
+
+    def reply(handler: BaseHTTPRequestHandler) -> None:
+        if held is not None:
+            held.wait(60)
+        data = [
+            {"id": name, "object": "model", "created": 1_700_000_000, "owned_by": "test"} for name in names
+        ]
+        body = json.dumps({"object": "list", "data": data}).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        _send(handler, body)
+
+    return reply
+
+
 class FakeChatServer:
+    """POSTs (chat completions) take `replies`; GETs (the model list) take `get_replies`, and
+    without one list DEFAULT_MODELS."""
+
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.replies: deque[Reply] = deque()
+        self.get_replies: deque[Reply] = deque()
         self._lock = threading.Lock()
         server = self
 
@@ -129,6 +154,19 @@ class FakeChatServer:
                     )
                     reply = server.replies.popleft() if server.replies else stream(DEFAULT_ANSWER)
                 # The client may give up first (the timeout tests): nothing to report then.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    reply(self)
+
+            def do_GET(self) -> None:
+                with server._lock:
+                    server.requests.append(
+                        {
+                            "path": self.path,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                            "body": None,
+                        }
+                    )
+                    reply = server.get_replies.popleft() if server.get_replies else models(DEFAULT_MODELS)
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     reply(self)
 

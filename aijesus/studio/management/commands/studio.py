@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from aijesus.chat.process import chat_command
 from aijesus.localredis import ensure_redis
+from aijesus.studio.system import FAIL, WARN, run_checks, summary
 
 
 class Command(BaseCommand):
@@ -34,6 +35,12 @@ class Command(BaseCommand):
         redis_url, bundled = ensure_redis(settings.REDIS_URL, settings.DATA_DIR / "redis")
         if bundled:
             self.stdout.write(f"No Redis at {settings.REDIS_URL}; started the bundled one at {redis_url}.")
+        checks = run_checks(workers=False, redis_url=redis_url)
+        problems = any(check.status == FAIL for check in checks)
+        line = f"Checks: {summary(checks)}."
+        if problems or any(check.status == WARN for check in checks):
+            line += " Details: `python manage.py doctor` or the System page."
+        self.stdout.write(self.style.ERROR(line) if problems else line)
         bin_dir = os.path.dirname(sys.executable)
         env = {
             **os.environ,

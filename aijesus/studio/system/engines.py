@@ -1,0 +1,184 @@
+"""What the active persona's clips will be made with: answer engine, voice and lip-sync, each with
+where the choice came from (the persona, or the studio default) and whether its files are there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from aijesus.studio.system.report import FAIL, OK, WARN, Check, safe_url
+from builder.engines import describe_lipsync, llm_choice, llm_for, tts_choice, with_defaults
+from builder.llm import LLMError
+
+
+def persona_checks(persona: dict[str, Any] | None, *, live: bool, timeout: float) -> list[Check]:
+    if persona is None:
+        return [
+            Check(
+                "persona",
+                "Persona",
+                FAIL,
+                "none active",
+                fix="Run `python manage.py seed`, or activate one on the Personas page.",
+            )
+        ]
+    data = with_defaults(persona)
+    return [
+        Check("persona", "Persona", OK, f"{persona['name']} ({persona.get('language', 'en')})"),
+        llm_check(data, live=live, timeout=timeout),
+        voice_check(data),
+        lipsync_check(data),
+    ]
+
+
+def llm_check(data: dict[str, Any], *, live: bool, timeout: float) -> Check:
+    choice = llm_choice(data)
+    llm = data.get("llm") or {}
+    if choice.engine == "offline":
+        return Check(
+            "llm",
+            "Answer engine",
+            OK,
+            f"offline ({choice.source})",
+            "Answers from the built-in index of passages; no network.",
+            testable=True,
+        )
+    model = llm.get("model") or settings.LLM_MODEL
+    base = llm.get("base_url") or settings.LLM_BASE_URL
+    where = safe_url(base) or "the OpenAI API"
+    key = "set" if settings.LLM_API_KEY else "not set"
+    value = f"openai, model {model} at {where} ({choice.source}); API key {key}"
+    if not base and not settings.LLM_API_KEY:
+        return Check(
+            "llm",
+            "Answer engine",
+            FAIL,
+            value,
+            "The OpenAI API needs a key.",
+            fix="Set LLM_API_KEY, or LLM_BASE_URL for a local server (Ollama, vLLM, llama.cpp).",
+        )
+    if not live:
+        return Check("llm", "Answer engine", OK, value, "not contacted", testable=True)
+    try:
+        ready = llm_for(data).check(timeout=timeout)
+    except LLMError as exc:
+        return Check("llm", "Answer engine", FAIL, value, str(exc), fix=_llm_fix(str(exc)), testable=True)
+    if ready.warning:
+        return Check(
+            "llm",
+            "Answer engine",
+            WARN,
+            value,
+            ready.warning,
+            fix="Set LLM_MODEL (or the persona's model).",
+            testable=True,
+        )
+    return Check("llm", "Answer engine", OK, value, ready.detail, testable=True)
+
+
+def _llm_fix(message: str) -> str:
+    if "key" in message:
+        return "Check LLM_API_KEY."
+    if "could not reach" in message or "did not answer" in message:
+        return "Start the server, or correct LLM_BASE_URL (and LLM_TIMEOUT for a slow one)."
+    return "Check LLM_BASE_URL and LLM_MODEL."
+
+
+def voice_check(data: dict[str, Any]) -> Check:
+    choice = tts_choice(data)
+    voice = data.get("voice") or {}
+    named = voice.get("voice") or "the language's default"
+    value = f"{choice.engine}, voice {named} ({choice.source})"
+    if choice.engine == "espeak":
+        from builder.tts import TTSError, VoiceSettings, make_engine
+
+        try:
+            make_engine("espeak").synthesize(
+                "Test.", VoiceSettings(voice=voice.get("voice", ""), language=data.get("language", "en"))
+            )
+        except TTSError as exc:
+            return Check(
+                "voice",
+                "Voice",
+                FAIL,
+                value,
+                str(exc),
+                fix="Install espeak-ng (apt-get install espeak-ng), or pick another voice.",
+                testable=True,
+            )
+        return Check("voice", "Voice", OK, value, "espeak-ng answers", testable=True)
+    if choice.engine == "openai":
+        if not settings.LLM_API_KEY and not settings.LLM_BASE_URL:
+            return Check(
+                "voice",
+                "Voice",
+                FAIL,
+                value,
+                "OpenAI voices need a key.",
+                fix="Set LLM_API_KEY (TTS_ENGINE=openai uses it).",
+                testable=True,
+            )
+        return Check(
+            "voice",
+            "Voice",
+            OK,
+            value,
+            f"spoken by {safe_url(settings.LLM_BASE_URL) or 'the OpenAI API'}",
+            testable=True,
+        )
+    return _coqui_check(voice, value)
+
+
+def _coqui_check(voice: dict[str, Any], value: str) -> Check:
+    from builder.tts import TTSError
+    from builder.tts.coqui import resolve_model_files
+
+    try:
+        import TTS  # noqa: F401 — only whether Coqui is installed
+    except ImportError:
+        return Check("voice", "Voice", FAIL, value, "Coqui TTS is not installed.", fix="Run `make voices`.")
+    try:
+        files = resolve_model_files(voice.get("model_path", ""))
+    except TTSError as exc:
+        return Check(
+            "voice",
+            "Voice",
+            FAIL,
+            value,
+            str(exc),
+            fix="Set TTS_MODEL_PATH (or the persona's voice model_path) to the model folder.",
+            testable=True,
+        )
+    return Check("voice", "Voice", OK, value, f"model files found: {files.checkpoint}", testable=True)
+
+
+def lipsync_check(data: dict[str, Any]) -> Check:
+    choice = describe_lipsync(data)
+    value = f"{choice.engine}: {choice.source}"
+    configured = settings.WAV2LIP_CHECKPOINT
+    if configured and not _is_file(configured):
+        return Check(
+            "lipsync",
+            "Lip-sync",
+            FAIL,
+            value,
+            f"WAV2LIP_CHECKPOINT names a file that is not there: {configured}",
+            fix="Correct WAV2LIP_CHECKPOINT (docs/lipsync.md says where to get the file), or unset it.",
+        )
+    if "cannot use Wav2Lip" in choice.source:
+        return Check(
+            "lipsync",
+            "Lip-sync",
+            WARN,
+            value,
+            "Clips fall back to the drawn character.",
+            fix="Set WAV2LIP_CHECKPOINT to a Wav2Lip checkpoint (docs/lipsync.md).",
+        )
+    return Check("lipsync", "Lip-sync", OK, value)
+
+
+def _is_file(path: str) -> bool:
+    from pathlib import Path
+
+    return Path(path).is_file()
