@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -111,3 +112,31 @@ def test_a_coqui_model(fresh_install):
     assert rows["Voice"].startswith("coqui")
     # The README's path is an example: the row says it is not there and what to set.
     assert "TTS_MODEL_PATH" in rows["Voice"] and variables["TTS_MODEL_PATH"] in rows["Voice"]
+
+
+def test_make_run_prints_the_checks_summary_at_start(fresh_install):
+    """`make run` runs `manage.py studio`: before it starts the processes it says what is wrong."""
+    from tests.streamer.helpers import free_port
+
+    nowhere = f"http://127.0.0.1:{free_port()}/v1"
+    env = {**fresh_install, "LLM_ENGINE": "openai", "LLM_BASE_URL": nowhere, "STUDIO_PORT": str(free_port())}
+    argv = [sys.executable, "manage.py", "studio"]
+    studio = subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        seen = []
+        for line in studio.stdout:  # ends when the studio exits: a missing line fails, never hangs
+            seen.append(line)
+            if line.startswith("Checks:"):
+                break
+    finally:
+        studio.send_signal(signal.SIGINT)
+        try:
+            studio.wait(60)
+        except subprocess.TimeoutExpired:
+            studio.kill()
+            studio.wait()
+    summary = seen[-1] if seen else ""
+    assert summary.startswith("Checks: ") and "1 problem (Answer engine)" in summary, "".join(seen)
+    assert "python manage.py doctor" in summary
