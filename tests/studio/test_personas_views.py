@@ -58,7 +58,8 @@ def test_a_save_is_a_new_version_by_the_moderator_keeping_other_settings(mod_cli
     latest = persona.latest_version()
     assert (latest.number, latest.note, latest.created_by) == (3, "parables", moderator)
     assert persona.system_prompt == "Speak in parables."
-    assert persona.voice == {"engine": "", "voice": "", "speed": 1.3, "pitch": 0.8}  # still the studio default
+    # The engine is still the studio default.
+    assert persona.voice == {"engine": "", "voice": "", "speed": 1.3, "pitch": 0.8}
     assert persona.llm["max_words"] == 60
 
 
