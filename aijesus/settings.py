@@ -203,7 +203,9 @@ LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini")
 LLM_TIMEOUT = env_float("LLM_TIMEOUT", 20.0, minimum=0.1)
 # How long the System page and `manage.py doctor` wait for one service (LLM endpoint, workers, ingest).
 SYSTEM_CHECK_TIMEOUT = env_float("SYSTEM_CHECK_TIMEOUT", 3.0, minimum=0.1, maximum=60.0)
-TTS_ENGINE = env_choice("TTS_ENGINE", ["espeak", "coqui", "openai"], "espeak")
+TTS_ENGINE = env_choice("TTS_ENGINE", ["espeak", "coqui", "openai", "piper"], "espeak")
+# Installed neural voices (Piper: <voice>.onnx + <voice>.onnx.json), `manage.py voices add` fills it.
+VOICES_DIR = Path(env_str("VOICES_DIR", str(DATA_DIR / "voices"))).resolve()
 TTS_MODEL_PATH = env_str("TTS_MODEL_PATH")
 # auto: the avatar decides (an image/video avatar uses Wav2Lip when it can run); sprite: never Wav2Lip.
 LIPSYNC_ENGINE = env_choice("LIPSYNC_ENGINE", ["auto", "sprite", "wav2lip"], "auto")

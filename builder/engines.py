@@ -66,7 +66,29 @@ def tts_choice(persona: dict[str, Any]) -> Choice:
 
 def engines_for(persona: dict[str, Any]) -> Engines:
     lipsync, warnings = lipsync_for(persona)
-    return Engines(llm=llm_for(persona), tts=tts_for(persona), lipsync=lipsync, warnings=warnings)
+    tts, voice_warning = _voice_or_espeak(persona)
+    if voice_warning:
+        warnings.append(voice_warning)
+    return Engines(llm=llm_for(persona), tts=tts, lipsync=lipsync, warnings=warnings)
+
+
+def _voice_or_espeak(persona: dict[str, Any]) -> tuple[TTSEngine, str]:
+    """The persona's voice engine; espeak, with the reason, when its installed voice is missing on
+    this worker (a clip in a robotic voice beats no clip; the warning stays on the clip)."""
+    from builder.answer import persona_voice
+    from builder.tts import TTSError
+
+    tts = tts_for(persona)
+    find = getattr(tts, "find", None)  # engines that speak with installed voice files
+    if find is None:
+        return tts, ""
+    try:
+        find(persona_voice(persona))
+    except TTSError as exc:
+        warning = f"spoken by espeak instead of {tts.name}: {exc}"
+        log.warning("%s", warning)
+        return _tts("espeak"), warning
+    return tts, ""
 
 
 def llm_for(persona: dict[str, Any]) -> LLMEngine:
@@ -108,6 +130,8 @@ def _tts(engine: str) -> TTSEngine:
 
     if engine == "openai":
         return make_engine("openai", api_key=settings.LLM_API_KEY, base_url=settings.LLM_BASE_URL or None)
+    if engine == "piper":
+        return make_engine("piper", voices_dir=settings.VOICES_DIR)
     return make_engine(engine)
 
 

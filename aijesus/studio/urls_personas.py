@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aijesus.studio.views import personas
+from aijesus.studio.views import personas, voices
 
 urlpatterns = [
     path("", personas.persona_list, name="personas"),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:pk>/playground/answer", personas.playground_answer, name="playground-answer"),
     path("<int:pk>/playground/voice", personas.playground_voice, name="playground-voice"),
     path("playground/<str:name>", personas.playground_audio, name="playground-audio"),
+    path("voices/upload", voices.voice_upload, name="voice-upload"),
+    path("voices/<str:name>/audition", voices.voice_audition, name="voice-audition"),
 ]

@@ -28,6 +28,7 @@ _POS_CHARACTER = 1
 _EVENT_LIST_TERMINATED = 0
 _EVENT_END = 5  # end of a clause or sentence: what follows until the next phoneme is a pause
 _EVENT_PHONEME = 7
+_PHONEMES_IPA = 0x02  # espeak_TextToPhonemes: IPA, no separator between phonemes
 _PARAM_RATE = 1
 _PARAM_PITCH = 3
 _RATE_LIMITS = (80, 450)  # espeakRATE_MINIMUM / espeakRATE_MAXIMUM, words per minute
@@ -91,6 +92,8 @@ class _Library:
             ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
             ctypes.c_void_p, ctypes.c_void_p,
         ]  # fmt: skip
+        lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
         data = espeakng_loader.get_data_path()
         options = _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA
         self.sample_rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data.encode(), options)
@@ -169,6 +172,20 @@ class _Library:
         if status != 0:
             raise TTSError(f"espeak-ng could not synthesise the text (error {status})")
         return b"".join(chunks), events
+
+    def phonemes(self, text: bytes, voice: bytes) -> str:
+        """IPA for `text` (one clause or more, no audio), clauses joined by a space; the caller
+        holds the lock. espeak returns one clause per call and moves the pointer on."""
+        if self.lib.espeak_SetVoiceByName(voice) != 0:
+            raise TTSError(f"espeak-ng could not load the voice {voice.decode()!r}")
+        buffer = ctypes.create_string_buffer(text)
+        pointer = ctypes.c_char_p(ctypes.addressof(buffer))
+        clauses = []
+        while pointer.value:
+            out = self.lib.espeak_TextToPhonemes(ctypes.byref(pointer), _CHARS_UTF8, _PHONEMES_IPA)
+            if out:
+                clauses.append(out.decode("utf-8", "replace").strip())
+        return " ".join(clause for clause in clauses if clause)
 
 
 _lock = threading.Lock()
@@ -268,3 +285,16 @@ class EspeakEngine(TTSEngine):
         return Speech(
             pcm=pcm, sample_rate=sample_rate, phonemes=phoneme_timings(events, len(pcm), sample_rate)
         )
+
+
+def phonemize(text: str, voice: VoiceSettings) -> str:
+    """`text` in IPA as espeak-ng reads it in `voice` (by name or language), without speaking:
+    what the neural voices (Piper, Kokoro) take as input. Punctuation is not kept: callers that
+    need it split the text at punctuation first."""
+    encoded = text.replace("\0", " ").strip().encode("utf-8")
+    if not encoded:
+        return ""
+    with _lock:
+        library = _loaded()
+        name = resolve_voice(voice, library.voices, library.variants)
+        return library.phonemes(encoded, name.encode())

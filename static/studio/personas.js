@@ -82,3 +82,31 @@
     }
   });
 })();
+
+// Installed voices: "Audition" speaks a sample sentence in that voice and plays it here.
+(function () {
+  const list = document.getElementById("voices");
+  if (!list) return;
+  const csrf = list.querySelector("input[name=csrfmiddlewaretoken]").value;
+  list.addEventListener("click", async (event) => {
+    const button = event.target.closest("button.audition");
+    if (!button) return;
+    const row = button.closest("tr");
+    const state = row.querySelector(".audition-state");
+    const audio = row.querySelector(".audition-audio");
+    button.disabled = true;
+    state.textContent = "Speaking…";
+    try {
+      const response = await fetch(button.dataset.url, { method: "POST", headers: { "X-CSRFToken": csrf } });
+      const body = await response.json();
+      if (!response.ok) throw new Error(body.error || response.statusText);
+      state.textContent = `${body.duration} s`;
+      audio.src = body.audio;
+      audio.hidden = false;
+    } catch (error) {
+      state.textContent = `Failed: ${error.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  });
+})();

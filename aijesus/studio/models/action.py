@@ -24,6 +24,7 @@ class ModeratorAction(models.Model):
         AVATAR = "avatar", "Changed an avatar"
         CHAT = "chat", "Changed the chat settings"
         SYSTEM = "system", "Tested a service"
+        VOICE = "voice", "Installed a voice"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

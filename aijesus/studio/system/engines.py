@@ -127,7 +127,31 @@ def voice_check(data: dict[str, Any]) -> Check:
             f"spoken by {safe_url(settings.LLM_BASE_URL) or 'the OpenAI API'}",
             testable=True,
         )
+    if choice.engine == "piper":
+        return _piper_check(data, value)
     return _coqui_check(voice, value)
+
+
+def _piper_check(data: dict[str, Any], value: str) -> Check:
+    from builder.answer import persona_voice
+    from builder.tts import TTSError
+    from builder.tts.piper import PiperEngine
+
+    try:
+        import onnxruntime  # noqa: F401 — only whether it is installed
+    except ImportError:
+        return Check("voice", "Voice", FAIL, value, "onnxruntime is not installed.", fix="Run `make voices`.")
+    try:
+        found, speaker = PiperEngine(settings.VOICES_DIR).find(persona_voice(data))
+        found.speaker_id(speaker)
+    except TTSError as exc:
+        return Check(
+            "voice", "Voice", WARN, value, f"{exc}; clips are spoken by espeak until it is there",
+            fix="Install it: `python manage.py voices add PATH_OR_URL`, or upload it on the Personas page.",
+            testable=True,
+        )  # fmt: skip
+    detail = f"{found.name} ({found.language}, {found.sample_rate} Hz) in {settings.VOICES_DIR}"
+    return Check("voice", "Voice", OK, value, detail, testable=True)
 
 
 def _coqui_check(voice: dict[str, Any], value: str) -> Check:

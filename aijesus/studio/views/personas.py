@@ -45,8 +45,11 @@ NAME_TAKEN = "Another persona already has this name."
 @require_GET
 @moderator_required
 def persona_list(request: HttpRequest) -> HttpResponse:
+    from aijesus.studio.views.voices import VoiceUploadForm, installed_voices
+
     personas = Persona.objects.select_related("avatar").annotate(version_count=Count("versions"))
-    return render(request, "studio/personas/list.html", {"personas": personas})
+    context = {"personas": personas, "voices": installed_voices(), "voice_form": VoiceUploadForm()}
+    return render(request, "studio/personas/list.html", context)
 
 
 def _editor(

@@ -1,0 +1,86 @@
+"""Installed voices on the Personas page: upload a Piper voice (model + config, checked as the
+engine reads them: a wrong file is a form error) and audition one without airing anything."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from aijesus.studio import playground
+from aijesus.studio.models import ModeratorAction
+from aijesus.studio.views.access import moderator_required
+from builder.tts import TTSError, voice_files
+
+SAMPLES = {
+    "fr": "Bonjour à tous, et merci d'être là ce soir. Le 25 décembre, nous fêterons Noël ensemble.",
+    "en": "Hello everyone, and thank you for being here tonight. Peace be with you.",
+}
+
+
+class VoiceUploadForm(forms.Form):
+    model = forms.FileField(help_text="The voice's <name>.onnx file.")
+    config = forms.FileField(help_text="Its <name>.onnx.json file.")
+
+
+def installed_voices() -> list[voice_files.Installed]:
+    return voice_files.installed(Path(settings.VOICES_DIR))
+
+
+@require_POST
+@moderator_required
+def voice_upload(request: HttpRequest) -> HttpResponse:
+    form = VoiceUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose both files of the voice: <name>.onnx and <name>.onnx.json.")
+        return redirect("personas")
+    model, config = form.cleaned_data["model"], form.cleaned_data["config"]
+    if config.name != model.name + ".json":
+        messages.error(request, f"The config of {model.name} is named {model.name}.json, not {config.name}.")
+        return redirect("personas")
+    with tempfile.TemporaryDirectory(prefix="voice-upload-") as folder:
+        paths = []
+        for upload, name in ((model, "model"), (config, "config")):
+            path = Path(folder) / name
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            paths.append(path)
+        try:
+            done = voice_files.install_files(*paths, Path(settings.VOICES_DIR), filename=model.name)
+        except TTSError as exc:
+            messages.error(request, f"Voice not installed: {exc}")
+            return redirect("personas")
+    ModeratorAction.record(
+        ModeratorAction.Kind.VOICE, by=request.user, detail=f"installed Piper voice {done.voice.name}"
+    )
+    messages.success(request, f"Installed the voice {done.voice.name} ({done.voice.language}).")
+    return redirect("personas")
+
+
+@require_POST
+@moderator_required
+def voice_audition(request: HttpRequest, name: str) -> JsonResponse:
+    voice = next((v.voice for v in installed_voices() if v.voice.name == name), None)
+    if voice is None:
+        return JsonResponse({"error": f"No installed voice called {name!r}."}, status=404)
+    persona = {
+        "name": "audition",
+        "language": voice.language,
+        "llm": {},
+        "voice": {"engine": "piper", "voice": voice.name, "speed": 1.0, "pitch": 1.0},
+    }
+    try:
+        audition = playground.voice_answer(persona, SAMPLES.get(voice.language, SAMPLES["en"]))
+    except playground.PlaygroundError as exc:
+        return JsonResponse({"error": str(exc)}, status=502)
+    return JsonResponse(
+        {"audio": reverse("playground-audio", args=[audition.name]), "duration": round(audition.duration, 2)}
+    )
