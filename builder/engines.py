@@ -9,7 +9,7 @@ the seeded persona says, so the environment reaches it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from builder.lipsync.base import LipSyncEngine, LipSyncError
 from builder.llm.base import LLMEngine
 from builder.media import MediaFormat
 from builder.pipeline import Engines
-from builder.tts.base import TTSEngine
+from builder.tts.base import Speech, TTSEngine, VoiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,20 @@ def _voice_or_espeak(persona: dict[str, Any]) -> tuple[TTSEngine, str]:
     except TTSError as exc:
         warning = f"spoken by espeak instead of {tts.name}: {exc}"
         log.warning("%s", warning)
-        return _tts("espeak"), warning
+        return _ByLanguage(_tts("espeak")), warning
     return tts, ""
+
+
+class _ByLanguage(TTSEngine):
+    """A stand-in voice that speaks the persona's language in its own default voice: the persona's
+    voice name and model belong to the engine it replaces."""
+
+    def __init__(self, engine: TTSEngine) -> None:
+        self.engine = engine
+        self.name = engine.name
+
+    def synthesize(self, text: str, voice: VoiceSettings) -> Speech:
+        return self.engine.synthesize(text, replace(voice, voice="", model_path=""))
 
 
 def llm_for(persona: dict[str, Any]) -> LLMEngine:
@@ -244,7 +256,6 @@ def warm_up() -> None:
     (the offline index, the voice library, the sprite set or the Wav2Lip model and avatar are
     loaded once per process)."""
     from aijesus.studio.models import Persona
-    from builder.tts.base import VoiceSettings
 
     persona = Persona.objects.active()
     if persona is None:

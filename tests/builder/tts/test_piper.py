@@ -18,7 +18,9 @@ pytest.importorskip("onnxruntime")
 def voices(tmp_path) -> Path:
     folder = tmp_path / "voices"
     piper_voice(folder, "fr_FR-test-medium")
-    piper_voice(folder, "en_US-duo-medium", espeak_voice="en-us", language="en_US", speakers={"amy": 0, "bob": 1})
+    piper_voice(
+        folder, "en_US-duo-medium", espeak_voice="en-us", language="en_US", speakers={"amy": 0, "bob": 1}
+    )
     return folder
 
 
@@ -92,7 +94,9 @@ def test_missing_or_wrong_files_name_the_file(tmp_path, voices):
     (lonely / "x.onnx.json").write_text("{not json")
     with pytest.raises(TTSError, match="not a readable JSON file"):
         read_voice(lonely / "x.onnx")
-    (lonely / "x.onnx.json").write_text(json.dumps({"audio": {"sample_rate": 22050}, "espeak": {"voice": "fr"}}))
+    (lonely / "x.onnx.json").write_text(
+        json.dumps({"audio": {"sample_rate": 22050}, "espeak": {"voice": "fr"}})
+    )
     with pytest.raises(TTSError, match="phoneme_id_map is missing"):
         read_voice(lonely / "x.onnx")
     # A model that is not a Piper voice (Kokoro's inputs), and a file that is not a model at all.
