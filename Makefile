@@ -65,7 +65,7 @@ fmt: $(DEV_STAMP)
 	$(PY) -m ruff check --fix .
 
 ## bench: run the benchmarks and print their figures as JSON.
-bench: $(DEV_STAMP)
+bench: $(DEV_STAMP) $(VOICE_STAMP)
 	$(PY) -m bench
 
 clean:

@@ -148,13 +148,15 @@ def text_to_phonemes(text: str, voice: PiperVoice) -> str:
 class _Model:
     """One loaded ONNX session; runs are serialised (one session, one build at a time anyway)."""
 
-    def __init__(self, path: Path, providers: tuple[str, ...]) -> None:
+    def __init__(self, path: Path, providers: tuple[str, ...], threads: int = 0) -> None:
         import onnxruntime
 
         available = onnxruntime.get_available_providers()
         chosen = [p for p in providers if p in available] or ["CPUExecutionProvider"]
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads  # 0: onnxruntime's choice (every core)
         try:
-            self.session = onnxruntime.InferenceSession(str(path), providers=chosen)
+            self.session = onnxruntime.InferenceSession(str(path), options, providers=chosen)
         except Exception as exc:  # noqa: BLE001 — onnxruntime raises its own classes
             # onnxruntime's message ends with the reason; its start is a long source path.
             raise TTSError(f"{path.name} is not a model onnxruntime can load: …{str(exc)[-200:]}") from None
@@ -169,12 +171,17 @@ class _Model:
 
     def run(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
         with self.lock:
-            return self.session.run(None, feeds)[0]
+            try:
+                return self.session.run(None, feeds)[0]
+            except Exception as exc:  # noqa: BLE001 — e.g. a config whose ids the model lacks
+                raise TTSError(
+                    f"the voice model refused its input (does its config match it?): …{str(exc)[-160:]}"
+                ) from None
 
 
 @lru_cache(maxsize=4)
-def _model(path: str, stamp: int, providers: tuple[str, ...]) -> _Model:
-    return _Model(Path(path), providers)
+def _model(path: str, stamp: int, providers: tuple[str, ...], threads: int) -> _Model:
+    return _Model(Path(path), providers, threads)
 
 
 class PiperEngine(TTSEngine):
@@ -184,9 +191,12 @@ class PiperEngine(TTSEngine):
 
     name = "piper"
 
-    def __init__(self, voices_dir: str | Path = "", providers: tuple[str, ...] = PROVIDERS) -> None:
+    def __init__(
+        self, voices_dir: str | Path = "", providers: tuple[str, ...] = PROVIDERS, threads: int = 0
+    ) -> None:
         self.voices_dir = Path(voices_dir) if voices_dir else None
         self.providers = tuple(providers)
+        self.threads = threads
 
     def installed(self) -> list[PiperVoice]:
         """Every readable voice in the voices folder (unreadable ones are skipped here; `find`
@@ -238,7 +248,7 @@ class PiperEngine(TTSEngine):
         ids = phoneme_ids(spec, text_to_phonemes(text, spec))
         if len(ids) <= 3:
             raise TTSError(f"Piper voice {spec.name} has none of the sounds of this text")
-        model = _model(str(spec.model), spec.model.stat().st_mtime_ns, self.providers)
+        model = _model(str(spec.model), spec.model.stat().st_mtime_ns, self.providers, self.threads)
         scales = [spec.noise_scale, spec.length_scale / voice.speed, spec.noise_w]
         feeds = {
             "input": np.array([ids], dtype=np.int64),
