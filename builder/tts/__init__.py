@@ -15,6 +15,7 @@ ENGINES = {
     "coqui": ("builder.tts.coqui", "CoquiEngine"),
     "openai": ("builder.tts.openai_tts", "OpenAITTSEngine"),
     "piper": ("builder.tts.piper", "PiperEngine"),
+    "kokoro": ("builder.tts.kokoro", "KokoroEngine"),
 }
 
 

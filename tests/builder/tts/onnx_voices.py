@@ -123,3 +123,104 @@ def piper_voice(
         settings = config
     (folder / f"{name}.onnx.json").write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
     return model
+
+
+KOKORO_FRAME = 600  # samples per duration frame in the test model
+
+
+# A Kokoro-style vocab over the same symbols (0 is the pad the engine puts at both ends).
+def kokoro_vocab() -> dict[str, int]:
+    return {symbol: i + 1 for i, symbol in enumerate(SYMBOLS[3:])}
+
+
+def _kokoro_graph(with_durations: bool, tokens_name: str) -> onnx.ModelProto:
+    """tokens [1, N] int64, style [1, 256] float, speed [1] float → audio [samples] (and durations
+    [N] int64: 4 frames per token at speed 1). The style's sum shifts the pitch."""
+    c = helper.make_tensor
+    constants = [
+        c("frames_per_token", TensorProto.FLOAT, [], [4.0]),
+        c("frame", TensorProto.FLOAT, [], [float(KOKORO_FRAME)]),
+        c("zero_i", TensorProto.INT64, [], [0]),
+        c("one_dim", TensorProto.INT64, [1], [1]),
+        c("ones2", TensorProto.INT64, [2], [1, 1]),
+        c("axis2", TensorProto.INT64, [1], [2]),
+        c("flat", TensorProto.INT64, [1], [-1]),
+        c("zero", TensorProto.FLOAT, [], [0.0]),
+        c("unit", TensorProto.FLOAT, [], [1.0]),
+        c("per_id", TensorProto.FLOAT, [], [0.002]),
+        c("base", TensorProto.FLOAT, [], [0.03]),
+        c("per_style", TensorProto.FLOAT, [], [0.0001]),
+        c("amplitude", TensorProto.FLOAT, [], [0.4]),
+    ]
+    nodes = [
+        helper.make_node("Cast", [tokens_name], ["ids"], to=TensorProto.FLOAT),
+        helper.make_node("Gather", ["speed", "zero_i"], ["speed0"], axis=0),
+        helper.make_node("Div", ["frames_per_token", "speed0"], ["frames_f"]),
+        helper.make_node("Ceil", ["frames_f"], ["frames_c"]),
+        helper.make_node("Mul", ["frames_c", "frame"], ["samples_f"]),
+        helper.make_node("Cast", ["samples_f"], ["samples_i"], to=TensorProto.INT64),
+        helper.make_node("Reshape", ["samples_i", "one_dim"], ["samples_1"]),
+        helper.make_node("Concat", ["ones2", "samples_1"], ["reps"], axis=0),
+        helper.make_node("Unsqueeze", ["ids", "axis2"], ["ids3"]),
+        helper.make_node("Tile", ["ids3", "reps"], ["tiled"]),
+        helper.make_node("Reshape", ["tiled", "flat"], ["wave_ids"]),
+        helper.make_node("Mul", ["wave_ids", "zero"], ["zeros"]),
+        helper.make_node("Add", ["zeros", "unit"], ["ones"]),
+        helper.make_node("CumSum", ["ones", "zero_i"], ["index"]),
+        helper.make_node("ReduceSum", ["style"], ["style_sum"], keepdims=0),
+        helper.make_node("Mul", ["style_sum", "per_style"], ["style_pitch"]),
+        helper.make_node("Mul", ["wave_ids", "per_id"], ["id_pitch"]),
+        helper.make_node("Add", ["id_pitch", "base"], ["pitch0"]),
+        helper.make_node("Add", ["pitch0", "style_pitch"], ["pitch"]),
+        helper.make_node("Mul", ["index", "pitch"], ["phase"]),
+        helper.make_node("Sin", ["phase"], ["wave"]),
+        helper.make_node("Mul", ["wave", "amplitude"], ["audio"]),
+    ]
+    outputs = [helper.make_tensor_value_info("audio", TensorProto.FLOAT, ["samples"])]
+    if with_durations:
+        nodes += [
+            helper.make_node("Reshape", [tokens_name, "flat"], ["ids_flat"]),
+            helper.make_node("Mul", ["ids_flat", "zero_i"], ["zero_ids"]),
+            helper.make_node("Cast", ["frames_c"], ["frames_i"], to=TensorProto.INT64),
+            helper.make_node("Add", ["zero_ids", "frames_i"], ["durations"]),
+        ]
+        outputs.append(helper.make_tensor_value_info("durations", TensorProto.INT64, ["N"]))
+    graph = helper.make_graph(
+        nodes,
+        "kokoro_test_voice",
+        [
+            helper.make_tensor_value_info(tokens_name, TensorProto.INT64, [1, "N"]),
+            helper.make_tensor_value_info("style", TensorProto.FLOAT, [1, 256]),
+            helper.make_tensor_value_info("speed", TensorProto.FLOAT, [1]),
+        ],
+        outputs,
+        initializer=constants,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def kokoro_files(
+    folder: Path,
+    voices: tuple[str, ...] = ("ff_siwis", "af_heart", "bm_george"),
+    *,
+    with_durations: bool = True,
+    tokens_name: str = "tokens",
+    vocab: bool = True,
+) -> Path:
+    """kokoro-v1.0.onnx, voices-v1.0.bin (510 × 1 × 256 per voice) and config.json (the vocab)."""
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    onnx.save(_kokoro_graph(with_durations, tokens_name), folder / "kokoro-v1.0.onnx")
+    rng = np.random.default_rng(0)
+    styles = {name: rng.normal(0, 0.1, (510, 1, 256)).astype(np.float32) for name in voices}
+    with (folder / "voices-v1.0.bin").open("wb") as out:
+        np.savez(out, **styles)
+    if vocab:
+        (folder / "config.json").write_text(
+            json.dumps({"n_token": 178, "vocab": kokoro_vocab()}, ensure_ascii=False)
+        )
+    return folder / "kokoro-v1.0.onnx"
