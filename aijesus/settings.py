@@ -203,8 +203,9 @@ LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini")
 LLM_TIMEOUT = env_float("LLM_TIMEOUT", 20.0, minimum=0.1)
 # How long the System page and `manage.py doctor` wait for one service (LLM endpoint, workers, ingest).
 SYSTEM_CHECK_TIMEOUT = env_float("SYSTEM_CHECK_TIMEOUT", 3.0, minimum=0.1, maximum=60.0)
-TTS_ENGINE = env_choice("TTS_ENGINE", ["espeak", "coqui", "openai", "piper"], "espeak")
-# Installed neural voices (Piper: <voice>.onnx + <voice>.onnx.json), `manage.py voices add` fills it.
+TTS_ENGINE = env_choice("TTS_ENGINE", ["espeak", "coqui", "openai", "piper", "kokoro"], "espeak")
+# Installed neural voices (Piper: <voice>.onnx + .onnx.json; Kokoro: kokoro-v1.0.onnx + voices-v1.0.bin),
+# filled by `manage.py voices add` or the Personas page.
 VOICES_DIR = Path(env_str("VOICES_DIR", str(DATA_DIR / "voices"))).resolve()
 TTS_MODEL_PATH = env_str("TTS_MODEL_PATH")
 # auto: the avatar decides (an image/video avatar uses Wav2Lip when it can run); sprite: never Wav2Lip.

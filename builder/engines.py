@@ -142,8 +142,8 @@ def _tts(engine: str) -> TTSEngine:
 
     if engine == "openai":
         return make_engine("openai", api_key=settings.LLM_API_KEY, base_url=settings.LLM_BASE_URL or None)
-    if engine == "piper":
-        return make_engine("piper", voices_dir=settings.VOICES_DIR)
+    if engine in ("piper", "kokoro"):
+        return make_engine(engine, voices_dir=settings.VOICES_DIR)
     return make_engine(engine)
 
 

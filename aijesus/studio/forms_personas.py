@@ -28,6 +28,7 @@ SPEED_RANGES: dict[str, tuple[float, float]] = {
     "openai": OPENAI_SPEEDS,
     "coqui": (0.25, 4.0),  # VITS length_scale / XTTS speed: beyond this the speech is unusable
     "piper": (0.25, 4.0),  # its VITS length_scale, divided by the speed
+    "kokoro": (0.5, 2.0),  # what the model was trained to take
 }
 PITCH_ENGINES = frozenset({"espeak"})
 PITCH_RANGE = (0.0, 2.0)
@@ -69,7 +70,7 @@ class PersonaForm(forms.Form):
     voice_name = forms.CharField(
         label="Voice", required=False, max_length=300,
         help_text="espeak: en-us, en-gb+f3, fr…; openai: alloy, onyx…; coqui: a speaker name; "
-        "piper: an installed voice (fr_FR-siwis-medium, #speaker for several). "
+        "piper: an installed voice (fr_FR-siwis-medium, #speaker for several); kokoro: ff_siwis, af_heart…. "
         "Empty: the engine's default for the language.",
     )  # fmt: skip
     speed = forms.FloatField(min_value=0.05, max_value=4.0)
@@ -129,21 +130,21 @@ class PersonaForm(forms.Form):
         # the dashboard only a speaker's name (the model's own list is checked when it loads).
         if engine == "coqui" and voice and not _SPEAKER_NAME.match(voice):
             self.add_error("voice_name", "A coqui voice is a speaker name (letters, digits, spaces, - _ .).")
-        if engine == "piper" and voice and not _PIPER_VOICE.match(voice):
+        if engine in ("piper", "kokoro") and voice and not _PIPER_VOICE.match(voice):
             self.add_error(
                 "voice_name", "A piper voice is an installed voice's name, with #speaker if it has several."
             )
         if engine == "espeak" and not self.errors:
             self._try_espeak(data)
-        if engine == "piper" and not self.errors:
-            self._find_piper(data)
+        if engine in ("piper", "kokoro") and not self.errors:
+            self._find_installed(engine, data)
         return data
 
-    def _find_piper(self, data: dict[str, Any]) -> None:
+    def _find_installed(self, engine_name: str, data: dict[str, Any]) -> None:
         """The voice must be installed (VOICES_DIR), speak the persona's language and have the speaker."""
         voice = VoiceSettings(voice=data.get("voice_name", ""), language=data.get("language", "en"))
         try:
-            engine = make_engine("piper", voices_dir=settings.VOICES_DIR)
+            engine = make_engine(engine_name, voices_dir=settings.VOICES_DIR)
             found, speaker = engine.find(voice)
             found.speaker_id(speaker)
         except TTSError as exc:

@@ -44,6 +44,7 @@ class KokoroVoice:
     language: str
     espeak_voice: str
     sample_rate: int = SAMPLE_RATE
+    num_speakers: int = 1
 
     def speaker_id(self, wanted: str) -> None:
         if wanted:

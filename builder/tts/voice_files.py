@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from builder.tts.base import TTSError
 from builder.tts.piper import PiperVoice, _Model, read_voice
@@ -27,8 +28,9 @@ CARD = ".MODEL_CARD"
 
 @dataclass(frozen=True)
 class Installed:
-    voice: PiperVoice
+    voice: Any  # PiperVoice or KokoroVoice: name, language, sample_rate, num_speakers
     licence: str
+    engine: str = "piper"
 
 
 def check(model: Path) -> PiperVoice:
@@ -50,9 +52,12 @@ def licence_note(voice: PiperVoice) -> str:
 
 
 def installed(voices_dir: Path) -> list[Installed]:
+    """Every installed voice: Piper's, then Kokoro's."""
+    from builder.tts.kokoro_files import installed as kokoro_installed
     from builder.tts.piper import PiperEngine
 
-    return [Installed(v, licence_note(v)) for v in PiperEngine(voices_dir).installed()]
+    piper = [Installed(v, licence_note(v)) for v in PiperEngine(voices_dir).installed()]
+    return piper + kokoro_installed(voices_dir)
 
 
 def install_files(
@@ -66,7 +71,7 @@ def install_files(
         raise TTSError(
             f"a Piper voice model is named <voice>.onnx (letters, digits, . _ + -), not {filename!r}"
         )
-    with _staging(voices_dir) as staging:
+    with Staging(voices_dir) as staging:
         staged = staging / f"{name}.onnx"
         shutil.copyfile(model, staged)
         shutil.copyfile(config, staging / f"{name}.onnx.json")
@@ -76,7 +81,12 @@ def install_files(
 
 
 def install(source: str, voices_dir: Path, *, timeout: float = 60.0) -> Installed:
-    """`source` is a .onnx path (its .onnx.json beside it) or an http(s) URL of one."""
+    """`source` is a .onnx path (its .onnx.json beside it) or an http(s) URL of one; a Kokoro
+    model (kokoro*.onnx, voices-v1.0.bin beside it) goes to `kokoro_files`."""
+    from builder.tts import kokoro_files
+
+    if kokoro_files.is_kokoro(source):
+        return kokoro_files.install(source, voices_dir, timeout=timeout)
     if source.startswith(("http://", "https://")):
         return _download(source, voices_dir, timeout)
     model = Path(source).expanduser()
@@ -93,17 +103,17 @@ def _download(url: str, voices_dir: Path, timeout: float) -> Installed:
     if not name.endswith(".onnx"):
         raise TTSError(f"the URL must name the voice's .onnx file, not {name!r}")
     base = url.split("?", 1)[0]
-    with _staging(voices_dir) as staging:
+    with Staging(voices_dir) as staging:
         model = staging / name
-        _fetch(url, model, timeout)
-        _fetch(base + ".json", staging / f"{name}.json", timeout)
+        fetch(url, model, timeout)
+        fetch(base + ".json", staging / f"{name}.json", timeout)
         card = staging / (name.removesuffix(".onnx") + CARD)
         with contextlib.suppress(TTSError):  # Piper's voices state their licence in MODEL_CARD
-            _fetch(base.rsplit("/", 1)[0] + "/MODEL_CARD", card, timeout)
+            fetch(base.rsplit("/", 1)[0] + "/MODEL_CARD", card, timeout)
         return _move_in(model, voices_dir)
 
 
-def _fetch(url: str, target: Path, timeout: float) -> None:
+def fetch(url: str, target: Path, timeout: float) -> None:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response, target.open("wb") as out:
             total = 0
@@ -118,7 +128,7 @@ def _fetch(url: str, target: Path, timeout: float) -> None:
         raise TTSError(f"could not download {url}: {getattr(exc, 'reason', exc)}") from None
 
 
-class _staging:
+class Staging:
     """A private folder inside the voices folder (same file system: the final move is a rename),
     removed whatever happens."""
 

@@ -179,3 +179,35 @@ def test_the_system_page_says_whether_the_voice_is_installed(persona, settings, 
     voices("add", str(downloads / "fr_FR-test-medium.onnx"))
     voice = {c.key: c for c in run_checks(live=False, workers=False)}["voice"]
     assert voice.status == OK and "fr_FR-test-medium (fr, 22050 Hz)" in voice.detail
+
+
+def test_kokoro_from_a_path_and_a_url_then_a_persona_speaks_with_it(tmp_path, voices_dir, persona, settings):
+    from tests.builder.tts.onnx_voices import kokoro_files
+
+    downloads = kokoro_files(tmp_path / "kokoro-downloads").parent
+    said = voices("add", str(downloads / "kokoro-v1.0.onnx"))
+    assert "licence: Apache-2.0 (Kokoro-82M weights); 3 voices: af_heart, bm_george, ff_siwis" in said
+    listed = voices("list")
+    assert "af_heart: en, 24000 Hz; licence: Apache-2.0" in listed and "ff_siwis: fr" in listed
+
+    again = tmp_path / "again"
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(downloads))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.VOICES_DIR = again
+        url = f"http://127.0.0.1:{server.server_address[1]}/kokoro-v1.0.onnx"
+        assert "3 voices: af_heart, bm_george, ff_siwis" in voices("add", url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (again / "voices-v1.0.bin").is_file() and (again / "kokoro-v1.0.onnx").is_file()
+
+    settings.TTS_ENGINE = "kokoro"
+    persona.language = "fr"
+    data = {k: v for k, v in PersonaForm(persona=persona).initial.items() if v is not None}
+    form = PersonaForm({**data, "avatar": "", "language": "fr", "voice_name": "ff_siwis"}, persona=persona)
+    assert form.is_valid(), form.errors
+    wrong = PersonaForm({**data, "avatar": "", "language": "fr", "voice_name": "af_heart"}, persona=persona)
+    assert not wrong.is_valid() and "speaks 'en', not 'fr'" in wrong.errors["voice_name"][0]

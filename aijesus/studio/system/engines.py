@@ -127,22 +127,21 @@ def voice_check(data: dict[str, Any]) -> Check:
             f"spoken by {safe_url(settings.LLM_BASE_URL) or 'the OpenAI API'}",
             testable=True,
         )
-    if choice.engine == "piper":
-        return _piper_check(data, value)
+    if choice.engine in ("piper", "kokoro"):
+        return _installed_voice_check(choice.engine, data, value)
     return _coqui_check(voice, value)
 
 
-def _piper_check(data: dict[str, Any], value: str) -> Check:
+def _installed_voice_check(engine: str, data: dict[str, Any], value: str) -> Check:
     from builder.answer import persona_voice
-    from builder.tts import TTSError
-    from builder.tts.piper import PiperEngine
+    from builder.tts import TTSError, make_engine
 
     try:
         import onnxruntime  # noqa: F401 — only whether it is installed
     except ImportError:
         return Check("voice", "Voice", FAIL, value, "onnxruntime is not installed.", fix="Run `make voices`.")
     try:
-        found, speaker = PiperEngine(settings.VOICES_DIR).find(persona_voice(data))
+        found, speaker = make_engine(engine, voices_dir=settings.VOICES_DIR).find(persona_voice(data))
         found.speaker_id(speaker)
     except TTSError as exc:
         return Check(

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from aijesus.studio import playground
 from aijesus.studio.models import ModeratorAction
 from aijesus.studio.views.access import moderator_required
-from builder.tts import TTSError, voice_files
+from builder.tts import TTSError, kokoro_files, voice_files
 
 SAMPLES = {
     "fr": "Bonjour à tous, et merci d'être là ce soir. Le 25 décembre, nous fêterons Noël ensemble.",
@@ -26,8 +26,10 @@ SAMPLES = {
 
 
 class VoiceUploadForm(forms.Form):
-    model = forms.FileField(help_text="The voice's <name>.onnx file.")
-    config = forms.FileField(help_text="Its <name>.onnx.json file.")
+    model = forms.FileField(help_text="Piper: <name>.onnx; Kokoro: kokoro-v1.0.onnx.")
+    config = forms.FileField(
+        label="Config / voices", help_text="Piper: <name>.onnx.json; Kokoro: voices-v1.0.bin."
+    )
 
 
 def installed_voices() -> list[voice_files.Installed]:
@@ -42,7 +44,8 @@ def voice_upload(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Choose both files of the voice: <name>.onnx and <name>.onnx.json.")
         return redirect("personas")
     model, config = form.cleaned_data["model"], form.cleaned_data["config"]
-    if config.name != model.name + ".json":
+    kokoro = kokoro_files.is_kokoro(model.name)
+    if not kokoro and config.name != model.name + ".json":
         messages.error(request, f"The config of {model.name} is named {model.name}.json, not {config.name}.")
         return redirect("personas")
     with tempfile.TemporaryDirectory(prefix="voice-upload-") as folder:
@@ -54,12 +57,15 @@ def voice_upload(request: HttpRequest) -> HttpResponse:
                     out.write(chunk)
             paths.append(path)
         try:
-            done = voice_files.install_files(*paths, Path(settings.VOICES_DIR), filename=model.name)
+            if kokoro:
+                done = kokoro_files.install_files(*paths, Path(settings.VOICES_DIR))
+            else:
+                done = voice_files.install_files(*paths, Path(settings.VOICES_DIR), filename=model.name)
         except TTSError as exc:
             messages.error(request, f"Voice not installed: {exc}")
             return redirect("personas")
     ModeratorAction.record(
-        ModeratorAction.Kind.VOICE, by=request.user, detail=f"installed Piper voice {done.voice.name}"
+        ModeratorAction.Kind.VOICE, by=request.user, detail=f"installed {done.engine} voice {done.voice.name}"
     )
     messages.success(request, f"Installed the voice {done.voice.name} ({done.voice.language}).")
     return redirect("personas")
@@ -68,14 +74,15 @@ def voice_upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 @moderator_required
 def voice_audition(request: HttpRequest, name: str) -> JsonResponse:
-    voice = next((v.voice for v in installed_voices() if v.voice.name == name), None)
-    if voice is None:
+    item = next((v for v in installed_voices() if v.voice.name == name), None)
+    if item is None:
         return JsonResponse({"error": f"No installed voice called {name!r}."}, status=404)
+    voice = item.voice
     persona = {
         "name": "audition",
         "language": voice.language,
         "llm": {},
-        "voice": {"engine": "piper", "voice": voice.name, "speed": 1.0, "pitch": 1.0},
+        "voice": {"engine": item.engine, "voice": voice.name, "speed": 1.0, "pitch": 1.0},
     }
     try:
         audition = playground.voice_answer(persona, SAMPLES.get(voice.language, SAMPLES["en"]))

@@ -210,7 +210,7 @@ def kokoro_files(
     tokens_name: str = "tokens",
     vocab: bool = True,
 ) -> Path:
-    """kokoro-v1.0.onnx, voices-v1.0.bin (510 × 1 × 256 per voice) and config.json (the vocab)."""
+    """kokoro-v1.0.onnx, voices-v1.0.bin (510 x 1 x 256 per voice) and config.json (the vocab)."""
     import numpy as np
 
     folder.mkdir(parents=True, exist_ok=True)
