@@ -123,3 +123,29 @@ def test_a_model_with_other_inputs_is_refused(tmp_path):
     onnx.save(model, folder / "fr_FR-odd-low.onnx")
     with pytest.raises(TTSError, match="is not a Piper voice: it takes"):
         speak(folder, "Bonjour.", language="fr")
+
+
+def test_a_french_persona_s_numbers_dates_and_abbreviations_are_spelled_out_for_the_voice(voices):
+    """The same clean-up espeak gets: Piper reads words, never digits or symbols."""
+    from builder.answer import speak_answer
+    from builder.llm.base import LLMEngine
+    from builder.tts.piper import PiperEngine
+
+    class Written(LLMEngine):
+        name = "written"
+
+        def stream(self, prompt):
+            yield "Rendez-vous le 25/12/2026 à 20 h, avec M. Dupont : 3 pains et 2 poissons."
+
+    heard = []
+
+    class Listening(PiperEngine):
+        def synthesize(self, text, voice):
+            heard.append(text)
+            return super().synthesize(text, voice)
+
+    persona = {"language": "fr", "system_prompt": "", "voice": {"voice": "fr_FR-test-medium"}}
+    spoken = list(speak_answer(persona, "Quand ?", "ivy", llm=Written(), tts=Listening(voices)))
+    text = " ".join(heard).lower()
+    assert spoken and not any(ch.isdigit() for ch in text), text
+    assert "vingt-cinq décembre" in text and "monsieur" in text and "trois" in text
