@@ -9,6 +9,8 @@ import re
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -140,3 +142,24 @@ def test_make_run_prints_the_checks_summary_at_start(fresh_install):
     summary = seen[-1] if seen else ""
     assert summary.startswith("Checks: ") and "1 problem (Answer engine)" in summary, "".join(seen)
     assert "python manage.py doctor" in summary
+    # Ctrl-C right after start still stops everything it started (honcho and its processes).
+    assert studio.returncode is not None
+    marker = f"DATA_DIR={fresh_install['DATA_DIR']}".encode()
+    deadline = time.monotonic() + 60
+    while (left := processes_with(marker)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"still running after Ctrl-C: {left}"
+
+
+def processes_with(marker: bytes) -> list[str]:
+    """Command lines of the processes whose environment holds `marker`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or proc.name == str(os.getpid()):
+            continue
+        try:
+            if marker in (proc / "environ").read_bytes().split(b"\0"):
+                found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            continue
+    return found

@@ -63,11 +63,20 @@ class Command(BaseCommand):
             procfile = generated
             self.stdout.write(f"Chat reader: {chat}")
         argv = [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(settings.BASE_DIR)]
-        runner = subprocess.Popen(argv, env=env)
         # honcho stops every process on SIGINT/SIGTERM and exits when any of them stops. Pass our
         # signals on (a `kill` may reach only us) and wait, so Redis outlives the processes using it.
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda received, _frame: runner.send_signal(received))
+        # They are held while honcho starts and the handlers go in: a Ctrl-C in that moment would
+        # otherwise end this process alone and leave the studio running without it.
+        stops = {signal.SIGINT, signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        try:
+            runner = subprocess.Popen(
+                argv, env=env, preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
+            )
+            for signum in stops:
+                signal.signal(signum, lambda received, _frame: runner.send_signal(received))
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)  # a held Ctrl-C is passed on now
         try:
             runner.wait()
         finally:
