@@ -134,11 +134,11 @@ def test_make_run_prints_the_checks_summary_at_start(fresh_install):
                 break
     finally:
         studio.send_signal(signal.SIGINT)
-        try:
-            studio.wait(60)
+        try:  # read on, as a terminal does: a full pipe would stop the processes' logging
+            studio.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             studio.kill()
-            studio.wait()
+            studio.communicate()
     summary = seen[-1] if seen else ""
     assert summary.startswith("Checks: ") and "1 problem (Answer engine)" in summary, "".join(seen)
     assert "python manage.py doctor" in summary

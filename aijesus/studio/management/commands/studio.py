@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -65,20 +66,54 @@ class Command(BaseCommand):
         argv = [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(settings.BASE_DIR)]
         # honcho stops every process on SIGINT/SIGTERM and exits when any of them stops. Pass our
         # signals on (a `kill` may reach only us) and wait, so Redis outlives the processes using it.
-        # They are held while honcho starts and the handlers go in: a Ctrl-C in that moment would
-        # otherwise end this process alone and leave the studio running without it.
-        stops = {signal.SIGINT, signal.SIGTERM}
-        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        # The handler goes in before honcho starts: a Ctrl-C while it starts is kept and passed on
+        # once it runs, instead of ending this process alone and leaving the studio running.
+        asked: list[int] = []
+        runner: subprocess.Popen | None = None
+
+        def stop(received: int, _frame: object) -> None:
+            asked.append(received)
+            if runner is not None:
+                runner.send_signal(received)
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, stop)
+        runner = subprocess.Popen(argv, env=env)
+        if asked:
+            runner.send_signal(asked[-1])
         try:
-            runner = subprocess.Popen(
-                argv, env=env, preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
-            )
-            for signum in stops:
-                signal.signal(signum, lambda received, _frame: runner.send_signal(received))
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)  # a held Ctrl-C is passed on now
-        try:
-            runner.wait()
+            wait_for_runner(runner, asked)
         finally:
             if bundled:
                 bundled.stop()
+
+
+def wait_for_runner(runner: subprocess.Popen, asked: list[int], grace: float = 10.0) -> None:
+    """Wait for honcho to exit. honcho stops only the processes that have reported their start,
+    and only once: a stop that reaches it in its first moment is lost and it runs on. So when a
+    stop was asked for and honcho is still there after `grace` seconds, its processes are stopped
+    here (SIGTERM, then SIGKILL), and honcho with them."""
+    import psutil
+
+    while True:
+        try:
+            runner.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            if not asked:
+                continue
+        try:
+            tree = psutil.Process(runner.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            continue
+        for process in [*tree, psutil.Process(runner.pid)]:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.terminate()
+        _, alive = psutil.wait_procs(tree, timeout=grace)
+        for process in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            runner.wait(timeout=grace)
+        if runner.poll() is None:
+            runner.kill()
