@@ -153,6 +153,11 @@ def test_workers_none_then_one_with_its_queues_and_devices(persona, redis_url, t
         )
         only_default = by_key(run_checks(live=False))["workers"]
         assert only_default.status == FAIL and "'gpu' queue" in only_default.fix
+        # A second worker under the same name (a Procfile without --hostname): both are shown.
+        with celery_worker(redis_url, "gpu", tmp_path / "worker3.log"):
+            both = lambda: by_key(run_checks(live=False))["workers"].value == "2 running"  # noqa: E731
+            wait_for(both, 90, "both workers", log)
+            assert by_key(run_checks(live=False))["workers"].status == OK
 
 
 def test_the_rtmp_probe_against_a_real_ingest_and_none(tmp_path):

@@ -8,6 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 from aijesus.studio.system.report import FAIL, OFF, OK, WARN, Check, safe_url
 
@@ -72,14 +74,18 @@ def ask_workers(timeout: float) -> list[tuple[str, dict[str, Any]]]:
     from aijesus.celery import app
 
     replies = app.control.broadcast("studio_info", reply=True, timeout=timeout)
-    return sorted((name, info) for reply in replies or [] for name, info in reply.items())
+    # By name only: two workers started with the same name (a Procfile without --hostname) both
+    # answer, and their replies must not be compared.
+    return sorted(
+        ((name, info) for reply in replies or [] for name, info in reply.items()), key=lambda r: r[0]
+    )
 
 
 def workers_check(timeout: float) -> Check:
     build_queue = settings.CELERY_TASK_ROUTES.get("builder.tasks.build_clip", {}).get("queue", "default")
     try:
         workers = ask_workers(timeout)
-    except Exception as exc:  # noqa: BLE001 — whatever the broker raised, the row says it
+    except (OperationalError, OSError, RedisError) as exc:
         return Check(
             "workers",
             "Workers",
