@@ -211,3 +211,33 @@ def test_kokoro_from_a_path_and_a_url_then_a_persona_speaks_with_it(tmp_path, vo
     assert form.is_valid(), form.errors
     wrong = PersonaForm({**data, "avatar": "", "language": "fr", "voice_name": "af_heart"}, persona=persona)
     assert not wrong.is_valid() and "speaks 'en', not 'fr'" in wrong.errors["voice_name"][0]
+
+
+def test_kokoro_upload_and_audition(client, moderator, tmp_path, voices_dir):
+    from tests.builder.tts.onnx_voices import kokoro_files
+
+    downloads = kokoro_files(tmp_path / "k").parent
+    client.force_login(moderator)
+    done = client.post(
+        reverse("voice-upload"),
+        {"model": SimpleUploadedFile("kokoro-v1.0.onnx", (downloads / "kokoro-v1.0.onnx").read_bytes()),
+         "config": SimpleUploadedFile("voices-v1.0.bin", (downloads / "voices-v1.0.bin").read_bytes())},
+        follow=True,
+    )  # fmt: skip
+    page = done.content.decode()
+    assert (
+        "Installed Kokoro: Apache-2.0 (Kokoro-82M weights); 3 voices" in page
+        and 'data-voice="ff_siwis"' in page
+    )
+    heard = client.post(reverse("voice-audition", args=["ff_siwis"])).json()
+    assert heard["duration"] > 0.5 and client.get(heard["audio"]).status_code == 200
+    wrong = client.post(
+        reverse("voice-upload"),
+        {"model": SimpleUploadedFile("kokoro-v1.0.onnx", (downloads / "kokoro-v1.0.onnx").read_bytes()),
+         "config": SimpleUploadedFile("voices-v1.0.bin", b"not numpy")},
+        follow=True,
+    )  # fmt: skip
+    assert (
+        "Voice not installed" in wrong.content.decode()
+        and "not a Kokoro voices file" in wrong.content.decode()
+    )

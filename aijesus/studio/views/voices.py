@@ -67,7 +67,10 @@ def voice_upload(request: HttpRequest) -> HttpResponse:
     ModeratorAction.record(
         ModeratorAction.Kind.VOICE, by=request.user, detail=f"installed {done.engine} voice {done.voice.name}"
     )
-    messages.success(request, f"Installed the voice {done.voice.name} ({done.voice.language}).")
+    if done.engine == "kokoro":
+        messages.success(request, f"Installed Kokoro: {done.licence}.")
+    else:
+        messages.success(request, f"Installed the voice {done.voice.name} ({done.voice.language}).")
     return redirect("personas")
 
 
