@@ -7,6 +7,7 @@ the plate, the output size and, for a folder, its files' contents.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import re
@@ -68,12 +69,34 @@ def _load_or_build(
     key: str, name: str, cache_dir: Path | None, fmt: MediaFormat, source: Path | None
 ) -> SpriteAvatar:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "avatar"
-    path = cache_dir / f"{slug}-{fmt.width}x{fmt.height}-{key}.npz" if cache_dir else None
-    if path is not None and path.exists():
-        try:
-            return SpriteAvatar.load(path)
-        except (OSError, ValueError, KeyError) as exc:  # a damaged cache is redrawn, not fatal
-            log.warning("sprite cache %s unreadable (%s); drawing again", path, exc)
+    if cache_dir is None:
+        return _draw(name, fmt, source, None)
+    path = cache_dir / f"{slug}-{fmt.width}x{fmt.height}-{key}.npz"
+    if path.exists():
+        loaded = _load(path)
+        if loaded is not None:
+            return loaded
+    # `make run` starts the web server, two workers and the streamer at once, and each wants the
+    # character: the first to get here draws it while the others wait on the lock, then load it.
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(cache_dir / f".{path.stem}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            loaded = _load(path)
+            if loaded is not None:
+                return loaded
+        return _draw(name, fmt, source, path)
+
+
+def _load(path: Path) -> SpriteAvatar | None:
+    try:
+        return SpriteAvatar.load(path)
+    except (OSError, ValueError, KeyError) as exc:  # a damaged cache is redrawn, not fatal
+        log.warning("sprite cache %s unreadable (%s); drawing again", path, exc)
+        return None
+
+
+def _draw(name: str, fmt: MediaFormat, source: Path | None, path: Path | None) -> SpriteAvatar:
     started = time.perf_counter()
     scene = FolderScene(source, fmt, name) if source else DrawnScene(fmt, name)
     avatar = build_sprites(scene, name)
@@ -81,7 +104,6 @@ def _load_or_build(
         "drew sprite set %r (%d poses) in %.1f s", name, avatar.pose_count, time.perf_counter() - started
     )
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         avatar.save(path)
     return avatar
 

@@ -130,3 +130,31 @@ def test_composing_into_a_buffer_reuses_it(small_avatar):
     out = np.empty_like(small_avatar.background)
     assert small_avatar.compose(3, Viseme.O, out=out) is out
     assert np.array_equal(out, small_avatar.compose(3, Viseme.O))
+
+
+def test_processes_starting_together_draw_the_set_once(tmp_path):
+    """As `make run` starts its processes: three at once on one empty cache, one draws."""
+    import subprocess
+    import sys
+
+    from tests.builder.worker import ROOT
+
+    script = (
+        "import logging, sys; logging.basicConfig(level=logging.INFO, stream=sys.stdout)\n"
+        "from builder.avatar.loader import load_sprite_avatar\n"
+        "from builder.media import MediaFormat\n"
+        f"avatar = load_sprite_avatar('Jesus', __import__('pathlib').Path({str(tmp_path)!r}), "
+        f"MediaFormat(width={SMALL.width}, height={SMALL.height}, fps={SMALL.fps}))\n"
+        "print('origin', avatar.origin)\n"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    origins = sorted(
+        line.split()[-1] for out in outputs for line in out.splitlines() if line.startswith("origin")
+    )
+    assert origins == ["disk", "disk", "drawn"], outputs
+    assert sum("drew sprite set" in out for out in outputs) == 1
