@@ -25,6 +25,7 @@ from django.db import transaction
 from aijesus.studio import avatar_files
 from aijesus.studio.avatar_files import MediaInfo
 from aijesus.studio.models import Avatar
+from builder import staging
 from builder.avatars import unpacked_path
 
 # Inside MEDIA_ROOT, so that keeping the files is a rename, not a copy (never served: no media is).
@@ -72,6 +73,7 @@ def stage(kind: str, upload: UploadedFile, name: str, box: list[int] | None = No
     """
     root = Path(settings.MEDIA_ROOT) / STAGING_FOLDER
     root.mkdir(parents=True, exist_ok=True)
+    staging.sweep(root)  # what an upload cut off by a crash left behind
     folder = Path(tempfile.mkdtemp(dir=root))
     try:
         # The storage's own idea of a valid name: the one the file will be kept under, so the

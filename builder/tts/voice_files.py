@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from builder.staging import sweep
 from builder.tts.base import TTSError
 from builder.tts.piper import PiperVoice, _Model, read_voice
 
@@ -137,6 +138,7 @@ class Staging:
 
     def __enter__(self) -> Path:
         self.voices_dir.mkdir(parents=True, exist_ok=True)
+        sweep(self.voices_dir, ".incoming-*")  # what an install cut off by a crash left behind
         self.path = Path(tempfile.mkdtemp(prefix=".incoming-", dir=self.voices_dir))
         return self.path
 

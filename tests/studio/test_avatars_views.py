@@ -103,6 +103,19 @@ def test_a_sprite_set_is_uploaded_unpacked_and_logged_with_the_user(mod_client, 
     assert "uploaded by mod" in caplog.text and "'Painted'" in caplog.text
 
 
+def test_an_upload_cut_off_by_a_crash_is_swept_by_the_next(mod_client, media_root):
+    import os
+    import time
+
+    abandoned = media_root / "avatar-uploads" / "tmpdead"
+    abandoned.mkdir(parents=True)
+    (abandoned / "half.zip").write_bytes(b"x")
+    hour_ago = time.time() - 3700
+    os.utime(abandoned, (hour_ago, hour_ago))
+    upload(mod_client, "Painted", "painted.zip", sprite_zip())
+    assert files_under(media_root / "avatar-uploads") == []
+
+
 def test_sprite_previews_show_the_idle_and_the_speaking_frame(mod_client):
     upload(mod_client, "Painted", "painted.zip", sprite_zip())
     avatar = Avatar.objects.get(name="Painted")

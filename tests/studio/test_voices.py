@@ -241,3 +241,17 @@ def test_kokoro_upload_and_audition(client, moderator, tmp_path, voices_dir):
         "Voice not installed" in wrong.content.decode()
         and "not a Kokoro voices file" in wrong.content.decode()
     )
+
+
+def test_an_install_cut_off_by_a_crash_is_swept_by_the_next(downloads, voices_dir):
+    import os
+    import time
+
+    abandoned, fresh = voices_dir / ".incoming-dead", voices_dir / ".incoming-live"
+    for folder in (abandoned, fresh):
+        folder.mkdir(parents=True)
+        (folder / "half.onnx").write_bytes(b"x")
+    hour_ago = time.time() - 3700
+    os.utime(abandoned, (hour_ago, hour_ago))
+    voices("add", str(downloads / "fr_FR-test-medium.onnx"))
+    assert not abandoned.exists() and fresh.exists()  # one in progress elsewhere is left alone
