@@ -273,6 +273,10 @@ CHAT_WEIGHT_WAITING = env_float("CHAT_WEIGHT_WAITING", 0.2, minimum=0.0)  # per 
 CHAT_WEIGHT_DUPLICATE = env_float("CHAT_WEIGHT_DUPLICATE", 1.0, minimum=0.0)  # per duplicate merged in
 # Optional checks (switched on from the dashboard) against an OpenAI-compatible endpoint.
 CHAT_CHECK_BASE_URL = env_str("CHAT_CHECK_BASE_URL") or LLM_BASE_URL
+# Check AutoMod Status calls Twitch allows per channel: 5/min and 50/h for most channels,
+# 10 and 200 for affiliates, 30 and 1200 for partners.
+CHAT_AUTOMOD_PER_MINUTE = env_int("CHAT_AUTOMOD_PER_MINUTE", 5, minimum=1, maximum=1000)
+CHAT_AUTOMOD_PER_HOUR = env_int("CHAT_AUTOMOD_PER_HOUR", 50, minimum=1, maximum=100_000)
 CHAT_CHECK_API_KEY = env_str("CHAT_CHECK_API_KEY") or LLM_API_KEY
 CHAT_MODERATION_MODEL = env_str("CHAT_MODERATION_MODEL", "omni-moderation-latest")
 CHAT_GUARDRAIL_MODEL = env_str("CHAT_GUARDRAIL_MODEL") or LLM_MODEL

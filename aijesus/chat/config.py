@@ -23,6 +23,7 @@ class ChatConfig:
     moderation: bool
     guardrail: bool
     replies: bool
+    automod: bool = False
 
     @property
     def auto_approve(self) -> bool:
@@ -67,6 +68,7 @@ def build(row: ChatSettings, ignore_viewers: frozenset[str] = frozenset()) -> Ch
         moderation=row.moderation_check,
         guardrail=row.guardrail_check,
         replies=row.replies,
+        automod=row.automod_check,
     )
 
 
@@ -74,6 +76,7 @@ def build(row: ChatSettings, ignore_viewers: frozenset[str] = frozenset()) -> Ch
 FIELDS = (
     "mode", "require_prefix", "command_prefix", "banned_words", "cooldown_seconds", "pending_cap",
     "min_chars", "max_chars", "drop_links", "injection", "moderation_check", "guardrail_check", "replies",
+    "automod_check",
 )  # fmt: skip
 
 

@@ -27,6 +27,7 @@ class ChatSettingsForm(forms.ModelForm):
             "injection",
             "moderation_check",
             "guardrail_check",
+            "automod_check",
             "replies",
             "banned_words",
         ]
@@ -45,6 +46,7 @@ class ChatSettingsForm(forms.ModelForm):
             "injection": "Suspected prompt injection",
             "moderation_check": "OpenAI moderation check",
             "guardrail_check": "LLM guardrail (injection, off-topic)",
+            "automod_check": "Twitch AutoMod check",
             "replies": "Reply in chat (place in queue, answered on air)",
         }
 

@@ -34,6 +34,7 @@ from aijesus.chat.decide import Decided, Plan, decide, question_text
 from aijesus.chat.message import ChatEvent, Support
 from aijesus.chat.models import ChatSettings
 from aijesus.chat.replies import Replier, answered_text, queued_text
+from aijesus.chat.screen.automod import AutoMod
 from aijesus.chat.screen.prescreen import PASSED, Screened, screen
 from aijesus.chat.screen.remote import RemoteChecks
 from aijesus.chat.window import ACTIVE, Window
@@ -73,6 +74,7 @@ class Ingestor:
         self._config = ConfigCache(ignore_viewers)
         self._window: Window | None = None
         self._checks: RemoteChecks | None = None
+        self._automod: AutoMod | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._due: dict[str, float] = {}
@@ -196,6 +198,10 @@ class Ingestor:
         items = self._screen(batch, config, window)
         if config.moderation or config.guardrail:
             items = self._remote(items, config)
+        if config.automod:
+            if self._automod is None:
+                self._automod = checks.automod_from_settings()
+            items = checks.apply_automod(items, self._automod)
         with transaction.atomic():
             list(ChatSettings.objects.select_for_update().filter(pk=ChatSettings.SINGLETON).values_list("pk"))
             state.sync(window)

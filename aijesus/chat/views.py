@@ -41,6 +41,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             saved = form.save(commit=False)
             saved.updated_at, saved.updated_by = timezone.now(), request.user
+            if saved.automod_check:
+                saved.automod_status = ""  # turned on again: an old "turned itself off" no longer holds
             saved.save()
             changed = ", ".join(form.changed_data) or "nothing"
             ModeratorAction.record("chat", by=request.user, detail=f"settings saved: {changed}")
@@ -71,7 +73,9 @@ def twitch_connect(request: HttpRequest) -> HttpResponse:
         return redirect("chat:settings")
     state = secrets.token_urlsafe(32)
     request.session[STATE_KEY] = state
-    scopes = oauth.scopes_for(owner=request.POST.get("owner") == "on")
+    scopes = oauth.scopes_for(
+        owner=request.POST.get("owner") == "on", automod=ChatSettings.load().automod_check
+    )
     return redirect(oauth.authorize_url(state=state, redirect_uri=_redirect_uri(request), scopes=scopes))
 
 
@@ -148,4 +152,33 @@ def _context(request: HttpRequest, row: ChatSettings, form: ChatSettingsForm) ->
             "merged": merged,
         },
         "modes": ChatSettings.Mode.choices,
+        "automod_problem": _automod_problem(row),
     }
+
+
+def _automod_problem(row: ChatSettings) -> str:
+    """What stops the AutoMod check, in words for the chat page ("" when nothing does)."""
+    from aijesus.chat.screen.automod import SCOPE
+
+    if row.automod_status and not row.automod_check:
+        return f"The Twitch AutoMod check turned itself off: {row.automod_status}"
+    if not row.automod_check:
+        return ""
+    owner = (
+        TwitchAccount.objects.filter(login__iexact=settings.TWITCH_CHANNEL).first()
+        if settings.TWITCH_CHANNEL
+        else None
+    )
+    if owner is None:
+        return (
+            "The Twitch AutoMod check is on, but the channel owner's account (TWITCH_CHANNEL) is not "
+            'connected: connect it below with "This is the channel owner\'s account" ticked. Until '
+            'then questions are held as "not checked".'
+        )
+    if SCOPE not in owner.scope_list:
+        return (
+            f"The Twitch AutoMod check is on, but {owner.login}'s token lacks {SCOPE}: connect the "
+            "owner's account again (the check asks for it now). Until then questions are held as "
+            '"not checked".'
+        )
+    return ""

@@ -54,6 +54,14 @@ class ChatSettings(models.Model):
     replies = models.BooleanField(
         default=False, help_text="Tell viewers their place in the queue and when they were answered."
     )
+    automod_check = models.BooleanField(
+        default=False,
+        help_text="Ask Twitch's AutoMod (at the channel's own level) about each question; needs the "
+        "channel owner's account connected with moderation:read.",
+    )
+    automod_status = models.CharField(
+        max_length=300, blank=True, help_text="Why the AutoMod check turned itself off, if it did."
+    )
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
