@@ -59,6 +59,7 @@ class Migration(migrations.Migration):
                     ("avatar", "Changed an avatar"),
                     ("chat", "Changed the chat settings"),
                     ("system", "Tested a service"),
+                    ("voice", "Installed a voice"),
                 ],
                 max_length=10,
             ),
