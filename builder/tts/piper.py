@@ -71,11 +71,18 @@ def read_voice(model: Path) -> PiperVoice:
     config_path = model.with_name(model.name + ".json")
     if not config_path.is_file():
         raise TTSError(f"Piper voice {model.name} has no config beside it: {config_path.name} is missing")
+    # Parsed once per file version: the engine looks its voice up for every sentence it speaks.
+    return _parsed(str(model), config_path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _parsed(model: str, stamp: int) -> PiperVoice:
+    config_path = Path(model + ".json")
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise TTSError(f"{config_path.name} is not a readable JSON file: {exc}") from None
-    return parse_config(model, config, config_path.name)
+    return parse_config(Path(model), config, config_path.name)
 
 
 def parse_config(model: Path, config: Any, where: str) -> PiperVoice:
