@@ -47,7 +47,8 @@ class Choice:
     """Which engine a persona gets for one job, and why (shown on the System page)."""
 
     engine: str
-    source: str  # "persona" (its own setting) or "studio default (VARIABLE)"
+    source: str  # "persona" (its own setting) or "studio default, VARIABLE"
+    problem: str = ""  # why the engine asked for cannot be used (lip-sync falls back)
 
     @property
     def from_persona(self) -> bool:
@@ -186,7 +187,8 @@ def describe_lipsync(persona: dict[str, Any]) -> Choice:
         return Choice("sprite", f"avatar {avatar.name!r} is a sprite set")
     problem = _wav2lip_problem(avatar)
     if problem:
-        return Choice("sprite", f"the drawn character: avatar {avatar.name!r} cannot use Wav2Lip ({problem})")
+        why = f"the drawn character: avatar {avatar.name!r} cannot use Wav2Lip ({problem})"
+        return Choice("sprite", why, problem)
     return Choice(
         "wav2lip",
         f"avatar {avatar.name!r} is an image / loop video (LIPSYNC_ENGINE={settings.LIPSYNC_ENGINE})",

@@ -119,6 +119,17 @@ def test_a_missing_wav2lip_file_and_no_stream_key(settings, persona, tmp_path):
     assert failed and "2 problems (Lip-sync, Stream output)" in output
 
 
+def test_an_image_avatar_that_cannot_use_wav2lip_is_a_warning_with_the_reason(persona, settings):
+    from aijesus.studio.models import Avatar
+
+    settings.WAV2LIP_CHECKPOINT = ""
+    persona.avatar = Avatar.objects.create(name="Photo", kind=Avatar.Kind.VIDEO)
+    persona.save_version(note="a photo")
+    lipsync = by_key(run_checks(workers=False, live=False))["lipsync"]
+    assert lipsync.status == WARN and "WAV2LIP_CHECKPOINT" in lipsync.fix
+    assert lipsync.value.startswith("sprite: the drawn character: avatar 'Photo' cannot use Wav2Lip")
+
+
 def test_everything_in_order_exits_zero(persona):
     output, failed = doctor("--no-workers")
     assert not failed, output

@@ -3,6 +3,7 @@ where the choice came from (the persona, or the studio default) and whether its 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -85,6 +86,10 @@ def _llm_fix(message: str) -> str:
     return "Check LLM_BASE_URL and LLM_MODEL."
 
 
+def _voice(status: str, value: str, detail: str = "", fix: str = "", testable: bool = True) -> Check:
+    return Check("voice", "Voice", status, value, detail, fix=fix, testable=testable)
+
+
 def voice_check(data: dict[str, Any]) -> Check:
     choice = tts_choice(data)
     voice = data.get("voice") or {}
@@ -93,40 +98,20 @@ def voice_check(data: dict[str, Any]) -> Check:
     if choice.engine == "espeak":
         from builder.tts import TTSError, VoiceSettings, make_engine
 
+        settings_ = VoiceSettings(voice=voice.get("voice", ""), language=data.get("language", "en"))
         try:
-            make_engine("espeak").synthesize(
-                "Test.", VoiceSettings(voice=voice.get("voice", ""), language=data.get("language", "en"))
-            )
+            make_engine("espeak").synthesize("Test.", settings_)
         except TTSError as exc:
-            return Check(
-                "voice",
-                "Voice",
-                FAIL,
-                value,
-                str(exc),
-                fix="Install espeak-ng (apt-get install espeak-ng), or pick another voice.",
-                testable=True,
+            return _voice(
+                FAIL, value, str(exc), "Install espeak-ng (apt-get install espeak-ng), or pick another voice."
             )
-        return Check("voice", "Voice", OK, value, "espeak-ng answers", testable=True)
+        return _voice(OK, value, "espeak-ng answers")
     if choice.engine == "openai":
         if not settings.LLM_API_KEY and not settings.LLM_BASE_URL:
-            return Check(
-                "voice",
-                "Voice",
-                FAIL,
-                value,
-                "OpenAI voices need a key.",
-                fix="Set LLM_API_KEY (TTS_ENGINE=openai uses it).",
-                testable=True,
+            return _voice(
+                FAIL, value, "OpenAI voices need a key.", "Set LLM_API_KEY (TTS_ENGINE=openai uses it)."
             )
-        return Check(
-            "voice",
-            "Voice",
-            OK,
-            value,
-            f"spoken by {safe_url(settings.LLM_BASE_URL) or 'the OpenAI API'}",
-            testable=True,
-        )
+        return _voice(OK, value, f"spoken by {safe_url(settings.LLM_BASE_URL) or 'the OpenAI API'}")
     if choice.engine in ("piper", "kokoro"):
         return _installed_voice_check(choice.engine, data, value)
     return _coqui_check(voice, value)
@@ -139,18 +124,18 @@ def _installed_voice_check(engine: str, data: dict[str, Any], value: str) -> Che
     try:
         import onnxruntime  # noqa: F401 — only whether it is installed
     except ImportError:
-        return Check("voice", "Voice", FAIL, value, "onnxruntime is not installed.", fix="Run `make voices`.")
+        return _voice(FAIL, value, "onnxruntime is not installed.", "Run `make voices`.", testable=False)
     try:
         found, speaker = make_engine(engine, voices_dir=settings.VOICES_DIR).find(persona_voice(data))
         found.speaker_id(speaker)
     except TTSError as exc:
-        return Check(
-            "voice", "Voice", WARN, value, f"{exc}; clips are spoken by espeak until it is there",
-            fix="Install it: `python manage.py voices add PATH_OR_URL`, or upload it on the Personas page.",
-            testable=True,
+        return _voice(
+            WARN, value, f"{exc}; clips are spoken by espeak until it is there",
+            "Install it: `python manage.py voices add PATH_OR_URL`, or upload it on the Personas page.",
         )  # fmt: skip
-    detail = f"{found.name} ({found.language}, {found.sample_rate} Hz) in {settings.VOICES_DIR}"
-    return Check("voice", "Voice", OK, value, detail, testable=True)
+    return _voice(
+        OK, value, f"{found.name} ({found.language}, {found.sample_rate} Hz) in {settings.VOICES_DIR}"
+    )
 
 
 def _coqui_check(voice: dict[str, Any], value: str) -> Check:
@@ -160,48 +145,32 @@ def _coqui_check(voice: dict[str, Any], value: str) -> Check:
     try:
         import TTS  # noqa: F401 — only whether Coqui is installed
     except ImportError:
-        return Check("voice", "Voice", FAIL, value, "Coqui TTS is not installed.", fix="Run `make voices`.")
+        return _voice(FAIL, value, "Coqui TTS is not installed.", "Run `make voices`.", testable=False)
     try:
         files = resolve_model_files(voice.get("model_path", ""))
     except TTSError as exc:
-        return Check(
-            "voice",
-            "Voice",
+        return _voice(
             FAIL,
             value,
             str(exc),
-            fix="Set TTS_MODEL_PATH (or the persona's voice model_path) to the model folder.",
-            testable=True,
+            "Set TTS_MODEL_PATH (or the persona's voice model_path) to the model folder.",
         )
-    return Check("voice", "Voice", OK, value, f"model files found: {files.checkpoint}", testable=True)
+    return _voice(OK, value, f"model files found: {files.checkpoint}")
 
 
 def lipsync_check(data: dict[str, Any]) -> Check:
     choice = describe_lipsync(data)
     value = f"{choice.engine}: {choice.source}"
     configured = settings.WAV2LIP_CHECKPOINT
-    if configured and not _is_file(configured):
+    if configured and not Path(configured).is_file():
+        missing = f"WAV2LIP_CHECKPOINT names a file that is not there: {configured}"
         return Check(
-            "lipsync",
-            "Lip-sync",
-            FAIL,
-            value,
-            f"WAV2LIP_CHECKPOINT names a file that is not there: {configured}",
+            "lipsync", "Lip-sync", FAIL, value, missing,
             fix="Correct WAV2LIP_CHECKPOINT (docs/lipsync.md says where to get the file), or unset it.",
-        )
-    if "cannot use Wav2Lip" in choice.source:
+        )  # fmt: skip
+    if choice.problem:
         return Check(
-            "lipsync",
-            "Lip-sync",
-            WARN,
-            value,
-            "Clips fall back to the drawn character.",
+            "lipsync", "Lip-sync", WARN, value, "Clips fall back to the drawn character.",
             fix="Set WAV2LIP_CHECKPOINT to a Wav2Lip checkpoint (docs/lipsync.md).",
-        )
+        )  # fmt: skip
     return Check("lipsync", "Lip-sync", OK, value)
-
-
-def _is_file(path: str) -> bool:
-    from pathlib import Path
-
-    return Path(path).is_file()
