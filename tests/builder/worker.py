@@ -51,10 +51,18 @@ def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
         process.wait()
 
 
-def wait_for(predicate, timeout: float, what: str, log_path: Path) -> None:
+def wait_until(predicate, timeout: float, what: str, step: float = 0.05) -> None:
+    """Until `predicate()` holds (checked every `step` s), or fail after `timeout` s naming `what`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}; worker log:\n{log_path.read_text()[-4000:]}")
+        time.sleep(step)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def wait_for(predicate, timeout: float, what: str, log_path: Path) -> None:
+    try:
+        wait_until(predicate, timeout, what, step=0.2)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; worker log:\n{log_path.read_text()[-4000:]}") from None

@@ -9,9 +9,8 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.builder.worker import ROOT
@@ -144,22 +143,21 @@ def test_make_run_prints_the_checks_summary_at_start(fresh_install):
     assert "python manage.py doctor" in summary
     # Ctrl-C right after start still stops everything it started (honcho and its processes).
     assert studio.returncode is not None
-    marker = f"DATA_DIR={fresh_install['DATA_DIR']}".encode()
-    deadline = time.monotonic() + 60
-    while (left := processes_with(marker)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not left, f"still running after Ctrl-C: {left}"
+    marker = f"DATA_DIR={fresh_install['DATA_DIR']}"
+    _, left = psutil.wait_procs(processes_with(marker), timeout=60)
+    assert not left, f"still running after Ctrl-C: {[' '.join(p.cmdline()) for p in left if p.is_running()]}"
 
 
-def processes_with(marker: bytes) -> list[str]:
-    """Command lines of the processes whose environment holds `marker`."""
+def processes_with(marker: str) -> list[psutil.Process]:
+    """The processes (other than this one) whose environment holds `marker` ("NAME=value")."""
+    name, _, value = marker.partition("=")
     found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or proc.name == str(os.getpid()):
+    for process in psutil.process_iter():
+        if process.pid == os.getpid():
             continue
         try:
-            if marker in (proc / "environ").read_bytes().split(b"\0"):
-                found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
-        except OSError:
+            if process.environ().get(name) == value:
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
     return found

@@ -7,19 +7,9 @@ from django.db.migrations.executor import MigrationExecutor
 
 from aijesus.studio.forms_personas import PersonaForm
 from aijesus.studio.models import Persona
-from builder import engines
 from builder.engines import llm_choice, llm_for, tts_choice, tts_for
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_engines():
-    engines._llm.cache_clear()
-    engines._tts.cache_clear()
-    yield
-    engines._llm.cache_clear()
-    engines._tts.cache_clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_engines")]
 
 
 def test_the_environment_reaches_the_seeded_persona(persona, settings):

@@ -3,8 +3,8 @@ Against real things: the local OpenAI-compatible server, a real Celery worker, a
 server; secrets must never show on the page, in the moderator log or in the command's output."""
 
 import threading
-import time
 
+import psutil
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -14,22 +14,13 @@ from aijesus.studio.system import FAIL, OK, WARN, run_checks
 from aijesus.studio.system.probes import test_rtmp as rtmp_probe
 from builder import engines
 from tests.builder.llm.fake_openai import FakeChatServer, error, models
-from tests.builder.worker import celery_worker, wait_for
+from tests.builder.worker import celery_worker, wait_for, wait_until
 from tests.streamer.helpers import RtmpServer, free_port
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_engines")]
 
 API_KEY = "sk-test-SECRETKEY0123456789"
 STREAM_KEY = "live_123456_SECRETSTREAMKEY"
-
-
-@pytest.fixture(autouse=True)
-def fresh_engines():
-    engines._llm.cache_clear()
-    engines._tts.cache_clear()
-    yield
-    engines._llm.cache_clear()
-    engines._tts.cache_clear()
 
 
 @pytest.fixture
@@ -171,6 +162,12 @@ def test_workers_none_then_one_with_its_queues_and_devices(persona, redis_url, t
             assert by_key(run_checks(live=False))["workers"].status == OK
 
 
+def listening(pid: int, port: int) -> bool:
+    return any(
+        c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in psutil.Process(pid).net_connections()
+    )
+
+
 def test_the_rtmp_probe_against_a_real_ingest_and_none(tmp_path):
     port = free_port()
     refused = rtmp_probe(f"rtmp://127.0.0.1:{port}/live", 1.0)
@@ -178,11 +175,8 @@ def test_the_rtmp_probe_against_a_real_ingest_and_none(tmp_path):
 
     server = RtmpServer(free_port(), tmp_path / "got.flv")
     try:
-        deadline = time.monotonic() + 30
+        wait_until(lambda: listening(server.proc.pid, server.port), 30, "ffmpeg to listen for RTMP")
         found = rtmp_probe(server.url, 5.0)
-        while "cannot reach" in found.detail and time.monotonic() < deadline:  # until ffmpeg listens
-            time.sleep(0.05)
-            found = rtmp_probe(server.url, 5.0)
         assert found.ok, found
         assert "speaks RTMP" in found.detail and "key was not sent" in found.detail
     finally:

@@ -15,7 +15,6 @@ from django.urls import reverse
 from aijesus.studio.forms_personas import PersonaForm
 from aijesus.studio.models import ModeratorAction
 from aijesus.studio.services import question_approve, question_submit
-from builder import engines
 from builder.services import clip_build
 from tests.builder.tts.onnx_voices import piper_voice
 
@@ -24,11 +23,9 @@ pytest.importorskip("onnxruntime")
 
 
 @pytest.fixture(autouse=True)
-def voices_dir(settings, tmp_path):
+def voices_dir(settings, tmp_path, fresh_engines):
     settings.VOICES_DIR = tmp_path / "installed"
-    engines._tts.cache_clear()
-    yield settings.VOICES_DIR
-    engines._tts.cache_clear()
+    return settings.VOICES_DIR
 
 
 @pytest.fixture
@@ -135,18 +132,26 @@ def test_the_persona_editor_takes_installed_voices_only(persona, downloads, sett
     assert not english.is_valid() and "speaks 'fr', not 'en'" in english.errors["voice_name"][0]
 
 
-def test_a_clip_whose_voice_is_missing_is_spoken_by_espeak_with_a_warning(
-    persona, settings, tmp_path, django_capture_on_commit_callbacks
-):
+def french_clip_in(voice: str, persona, settings, tmp_path, capture):
+    """A French persona speaking with Piper voice `voice` answers one question; the built clip."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STREAM_WIDTH, settings.STREAM_HEIGHT, settings.STREAM_FPS = 160, 90, 10
-    persona.voice = {**persona.voice, "engine": "piper", "voice": "fr_FR-gone-medium"}
+    persona.voice = {**persona.voice, "engine": "piper", "voice": voice}
     persona.language = "fr"
-    persona.save_version(note="a voice this worker lacks")
-    with django_capture_on_commit_callbacks(execute=False):
+    persona.save_version(note=f"Piper voice {voice or 'by language'}")
+    with capture(execute=False):
         clip = question_approve(question=question_submit(text="Qui es-tu ?", viewer_name="ivy"))
     assert clip_build(clip_id=clip.pk) == "ready"
     clip.refresh_from_db()
+    return clip
+
+
+def test_a_clip_whose_voice_is_missing_is_spoken_by_espeak_with_a_warning(
+    persona, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    clip = french_clip_in(
+        "fr_FR-gone-medium", persona, settings, tmp_path, django_capture_on_commit_callbacks
+    )
     assert clip.duration > 0
     warning = clip.timings["warnings"][0]
     assert warning.startswith("spoken by espeak instead of piper") and "fr_FR-gone-medium" in warning
@@ -155,16 +160,8 @@ def test_a_clip_whose_voice_is_missing_is_spoken_by_espeak_with_a_warning(
 def test_a_clip_in_an_installed_voice(
     persona, settings, tmp_path, downloads, django_capture_on_commit_callbacks
 ):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STREAM_WIDTH, settings.STREAM_HEIGHT, settings.STREAM_FPS = 160, 90, 10
     voices("add", str(downloads / "fr_FR-test-medium.onnx"))
-    persona.voice = {**persona.voice, "engine": "piper", "voice": ""}
-    persona.language = "fr"
-    persona.save_version(note="French neural voice")
-    with django_capture_on_commit_callbacks(execute=False):
-        clip = question_approve(question=question_submit(text="Qui es-tu ?", viewer_name="ivy"))
-    assert clip_build(clip_id=clip.pk) == "ready"
-    clip.refresh_from_db()
+    clip = french_clip_in("", persona, settings, tmp_path, django_capture_on_commit_callbacks)
     assert clip.duration > 0 and "warnings" not in clip.timings
 
 
