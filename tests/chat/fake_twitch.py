@@ -26,6 +26,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.chat.fake_automod import AutoModEndpoint
+
 CLIENT_ID = "test-client-id"
 CLIENT_SECRET = "test-client-secret"
 APP_TOKEN = "app-token-0"
@@ -54,14 +56,11 @@ class Account:
     expired: bool = False
 
 
-class FakeTwitch:
+class FakeTwitch(AutoModEndpoint):
     def __init__(self, keepalive: float = 1.0) -> None:
         self.keepalive = keepalive
         self.accounts: dict[str, Account] = {}
-        self.automod_requests: list[dict[str, Any]] = []
-        self.automod_words: set[str] = set()
-        self.automod_mode = "ok"
-        self.automod_release = threading.Event()
+        AutoModEndpoint.__init__(self)
         self.codes: dict[str, str] = {}  # authorization code → user id
         self.users: dict[str, dict[str, Any]] = {}
         self.sessions: dict[str, Session] = {}
@@ -193,7 +192,7 @@ class FakeTwitch:
         app.router.add_get("/helix/users", self._users)
         app.router.add_post("/helix/eventsub/subscriptions", self._subscribe)
         app.router.add_post("/helix/chat/messages", self._chat_message)
-        app.router.add_post("/helix/moderation/enforcements/status", self._automod_status)
+        self.add_automod_routes(app)
         app.router.add_get("/ws", self._websocket)
         app.router.add_get("/ws/reconnect", self._websocket)
         self._runner = web.AppRunner(app, access_log=None)
@@ -318,35 +317,6 @@ class FakeTwitch:
         return web.json_response(
             {"data": [{"message_id": str(uuid.uuid4()), "is_sent": True, "drop_reason": None}]}
         )
-
-    async def _automod_status(self, request: web.Request) -> web.Response:
-        """Check AutoMod Status: a message holding one of `automod_words` is not permitted.
-        `automod_mode`: "ok", "slow" (answers once `automod_release` is set), "fail" (500),
-        "malformed" (200 without the format) or "gone" (404, as for a retired endpoint)."""
-        who = self._account_for(request)
-        if not isinstance(who, Account):
-            return _error(401, "invalid access token")
-        broadcaster = request.query.get("broadcaster_id", "")
-        if broadcaster != who.user_id or "moderation:read" not in who.scopes:
-            return _error(403, "missing moderation:read")
-        body = await request.json()
-        self.automod_requests.append({"broadcaster_id": broadcaster, "data": body["data"]})
-        if self.automod_mode == "gone":
-            return _error(404, "not found")
-        if self.automod_mode == "fail":
-            return _error(500, "internal server error")
-        if self.automod_mode == "malformed":
-            return web.json_response({"data": "nope"})
-        if self.automod_mode == "slow":
-            await asyncio.to_thread(self.automod_release.wait, 30)
-        data = [
-            {
-                "msg_id": row["msg_id"],
-                "is_permitted": not any(w in row["msg_text"].lower() for w in self.automod_words),
-            }
-            for row in body["data"]
-        ]
-        return web.json_response({"data": data})
 
     def _session_json(self, session_id: str, status: str = "connected") -> dict[str, Any]:
         return {
