@@ -28,6 +28,7 @@ import numpy as np
 
 from builder.tts import timings
 from builder.tts.base import PhonemeTiming, Speech, TTSEngine, TTSError, VoiceSettings
+from builder.tts.onnx_session import PROVIDERS, open_session
 
 SAMPLE_RATE = 24_000
 MAX_TOKENS = 510
@@ -93,21 +94,9 @@ def read_styles(path: Path) -> dict[str, np.ndarray]:
     return styles
 
 
-class _Model:
-    def __init__(self, path: Path, providers: tuple[str, ...], threads: int) -> None:
-        import onnxruntime
-
-        available = onnxruntime.get_available_providers()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        try:
-            self.session = onnxruntime.InferenceSession(
-                str(path),
-                options,
-                providers=[p for p in providers if p in available] or ["CPUExecutionProvider"],
-            )
-        except Exception as exc:  # noqa: BLE001 — onnxruntime raises its own classes
-            raise TTSError(f"{path.name} is not a model onnxruntime can load: …{str(exc)[-200:]}") from None
+class KokoroModel:
+    def __init__(self, path: Path, providers: tuple[str, ...] = PROVIDERS, threads: int = 0) -> None:
+        self.session = open_session(path, providers, threads)
         inputs = {i.name: i for i in self.session.get_inputs()}
         self.tokens = "input_ids" if "input_ids" in inputs else "tokens"
         if not {self.tokens, "style", "speed"} <= set(inputs):
@@ -136,9 +125,9 @@ class _Model:
 @lru_cache(maxsize=2)
 def _loaded(
     model: str, stamp: int, providers: tuple[str, ...], threads: int
-) -> tuple[_Model, dict[str, int]]:
+) -> tuple[KokoroModel, dict[str, int]]:
     path = Path(model)
-    return _Model(path, providers, threads), read_vocab(path)
+    return KokoroModel(path, providers, threads), read_vocab(path)
 
 
 @lru_cache(maxsize=2)
@@ -155,7 +144,7 @@ class KokoroEngine(TTSEngine):
     def __init__(
         self,
         voices_dir: str | Path = "",
-        providers: tuple[str, ...] = ("CUDAExecutionProvider", "CPUExecutionProvider"),
+        providers: tuple[str, ...] = PROVIDERS,
         threads: int = 0,
     ) -> None:
         self.voices_dir = Path(voices_dir) if voices_dir else Path()

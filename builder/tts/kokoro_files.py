@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from builder.tts.base import TTSError
-from builder.tts.kokoro import MODEL_NAME, VOICES_NAME, KokoroEngine, _Model, read_styles, read_vocab
+from builder.tts.kokoro import MODEL_NAME, VOICES_NAME, KokoroEngine, KokoroModel, read_styles, read_vocab
 from builder.tts.voice_files import Installed, Staging, fetch
 
 LICENCE = "Apache-2.0 (Kokoro-82M weights)"
@@ -52,7 +52,7 @@ def install_files(model: Path, styles: Path, voices_dir: Path, *, config: Path |
 def _move_in(staging: Path, voices_dir: Path) -> Installed:
     model = staging / MODEL_NAME
     styles = read_styles(staging / VOICES_NAME)
-    _Model(model, ("CPUExecutionProvider",), 0)
+    KokoroModel(model, ("CPUExecutionProvider",))
     read_vocab(model)  # config.json staged beside it, else the kokoro_onnx package's copy
     # The voices file and config first, the model last: the engine looks for the model.
     for name in (VOICES_NAME, "config.json", MODEL_NAME):

@@ -25,11 +25,11 @@ import numpy as np
 
 from builder.tts import timings
 from builder.tts.base import Speech, TTSEngine, TTSError, VoiceSettings
+from builder.tts.onnx_session import PROVIDERS, open_session
 
 BOS, EOS, PAD = "^", "$", "_"
 _CLAUSE = re.compile(r"([.,;:!?…]+)")
 _SPEAKER_SEP = "#"
-PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")  # the first one onnxruntime has
 
 
 @dataclass(frozen=True)
@@ -152,21 +152,11 @@ def text_to_phonemes(text: str, voice: PiperVoice) -> str:
     return "".join(parts).strip()
 
 
-class _Model:
+class PiperModel:
     """One loaded ONNX session; runs are serialised (one session, one build at a time anyway)."""
 
-    def __init__(self, path: Path, providers: tuple[str, ...], threads: int = 0) -> None:
-        import onnxruntime
-
-        available = onnxruntime.get_available_providers()
-        chosen = [p for p in providers if p in available] or ["CPUExecutionProvider"]
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads  # 0: onnxruntime's choice (every core)
-        try:
-            self.session = onnxruntime.InferenceSession(str(path), options, providers=chosen)
-        except Exception as exc:  # noqa: BLE001 — onnxruntime raises its own classes
-            # onnxruntime's message ends with the reason; its start is a long source path.
-            raise TTSError(f"{path.name} is not a model onnxruntime can load: …{str(exc)[-200:]}") from None
+    def __init__(self, path: Path, providers: tuple[str, ...] = PROVIDERS, threads: int = 0) -> None:
+        self.session = open_session(path, providers, threads)
         self.inputs = {i.name for i in self.session.get_inputs()}
         needed = {"input", "input_lengths", "scales"}
         if not needed <= self.inputs:
@@ -187,8 +177,8 @@ class _Model:
 
 
 @lru_cache(maxsize=4)
-def _model(path: str, stamp: int, providers: tuple[str, ...], threads: int) -> _Model:
-    return _Model(Path(path), providers, threads)
+def _model(path: str, stamp: int, providers: tuple[str, ...], threads: int) -> PiperModel:
+    return PiperModel(Path(path), providers, threads)
 
 
 class PiperEngine(TTSEngine):

@@ -20,7 +20,7 @@ from typing import Any
 
 from builder.staging import sweep
 from builder.tts.base import TTSError
-from builder.tts.piper import PiperVoice, _Model, read_voice
+from builder.tts.piper import PiperModel, PiperVoice, read_voice
 
 MAX_BYTES = 500 * 1024 * 1024  # the largest Piper voices are ~120 MB
 _NAME = re.compile(r"^[\w.+-]{1,120}$")
@@ -37,7 +37,7 @@ class Installed:
 def check(model: Path) -> PiperVoice:
     """Read the config and load the model as the engine would; TTSError says what is wrong."""
     voice = read_voice(model)
-    _Model(model, ("CPUExecutionProvider",))
+    PiperModel(model, ("CPUExecutionProvider",))
     return voice
 
 
