@@ -81,7 +81,7 @@ def apply_automod(items: list[Item], automod: AutoMod) -> list[Item]:
         i: (items[i][0].message_id if isinstance(items[i][0], ChatMessage) else "") or f"q{i}" for i in open_
     }
     try:
-        broadcaster_id, token = _owner_token()
+        broadcaster_id, token = owner_token(SCOPE)
         permitted = automod.check(broadcaster_id, token, [(ids[i], items[i][1].text) for i in open_])  # type: ignore[union-attr]
     except Gone as exc:
         _turn_off(str(exc))
@@ -97,15 +97,16 @@ def apply_automod(items: list[Item], automod: AutoMod) -> list[Item]:
     return items
 
 
-def _owner_token() -> tuple[str, str]:
+def owner_token(scope: str) -> tuple[str, str]:
+    """(user id, access token) of the channel owner's account, which must hold `scope`."""
     from aijesus.chat.crypto import Unreadable
     from aijesus.chat.models import TwitchAccount
 
     owner = TwitchAccount.objects.filter(login__iexact=settings.TWITCH_CHANNEL).first()
     if owner is None:
         raise NotChecked("the channel owner's Twitch account is not connected")
-    if SCOPE not in owner.scope_list:
-        raise NotChecked(f"the channel owner's token lacks {SCOPE}: connect Twitch again as the owner")
+    if scope not in owner.scope_list:
+        raise NotChecked(f"the channel owner's token lacks {scope}: connect Twitch again as the owner")
     try:
         access, _ = owner.tokens()
     except Unreadable:

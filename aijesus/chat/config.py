@@ -24,6 +24,7 @@ class ChatConfig:
     guardrail: bool
     replies: bool
     automod: bool = False
+    automod_holds: bool = False
 
     @property
     def auto_approve(self) -> bool:
@@ -69,6 +70,7 @@ def build(row: ChatSettings, ignore_viewers: frozenset[str] = frozenset()) -> Ch
         guardrail=row.guardrail_check,
         replies=row.replies,
         automod=row.automod_check,
+        automod_holds=row.automod_holds,
     )
 
 
@@ -76,7 +78,7 @@ def build(row: ChatSettings, ignore_viewers: frozenset[str] = frozenset()) -> Ch
 FIELDS = (
     "mode", "require_prefix", "command_prefix", "banned_words", "cooldown_seconds", "pending_cap",
     "min_chars", "max_chars", "drop_links", "injection", "moderation_check", "guardrail_check", "replies",
-    "automod_check",
+    "automod_check", "automod_holds",
 )  # fmt: skip
 
 

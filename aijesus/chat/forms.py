@@ -28,6 +28,7 @@ class ChatSettingsForm(forms.ModelForm):
             "moderation_check",
             "guardrail_check",
             "automod_check",
+            "automod_holds",
             "replies",
             "banned_words",
         ]
@@ -47,6 +48,7 @@ class ChatSettingsForm(forms.ModelForm):
             "moderation_check": "OpenAI moderation check",
             "guardrail_check": "LLM guardrail (injection, off-topic)",
             "automod_check": "Twitch AutoMod check",
+            "automod_holds": "Messages Twitch AutoMod holds, in our queue",
             "replies": "Reply in chat (place in queue, answered on air)",
         }
 

@@ -27,14 +27,14 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 from django.db.models import Avg
 from django.utils import timezone
 
-from aijesus.chat import checks, state, writer
+from aijesus.chat import checks, holds, state, writer
 from aijesus.chat.aging import age_waiting_questions
 from aijesus.chat.config import ChatConfig, ConfigCache
 from aijesus.chat.decide import Decided, Plan, decide, question_text
-from aijesus.chat.message import ChatEvent, Support
+from aijesus.chat.message import ChatEvent, ChatMessage, HoldResolved, Support
 from aijesus.chat.models import ChatSettings
 from aijesus.chat.replies import Replier, answered_text, queued_text
-from aijesus.chat.screen.automod import AutoMod
+from aijesus.chat.screen.automod import AutoMod, NotChecked
 from aijesus.chat.screen.prescreen import PASSED, Screened, screen
 from aijesus.chat.screen.remote import RemoteChecks
 from aijesus.chat.window import ACTIVE, Window
@@ -45,6 +45,7 @@ from aijesus.studio.services import SubmissionError, question_approve
 log = logging.getLogger(__name__)
 
 AGING_SECONDS = 10.0
+HOLDS_SECONDS = 1.0  # moderators' decisions on AutoMod-held questions go to Twitch this often
 ANNOUNCE_SECONDS = 5.0
 REPORT_SECONDS = 60.0
 IDLE_WAIT = 1.0  # the worker wakes at least this often for its housekeeping
@@ -195,7 +196,13 @@ class Ingestor:
     def process(self, batch: list[ChatEvent]) -> Plan:
         config = self._config.current()
         window = self._ensure_window(config)
-        items = self._screen(batch, config, window)
+        resolved = [e for e in batch if isinstance(e, HoldResolved)]
+        if not config.automod_holds:  # the option was turned off while subscribed: Twitch decides alone
+            batch = [e for e in batch if not (isinstance(e, ChatMessage) and e.held is not None)]
+            resolved = []
+        items = self._screen([e for e in batch if not isinstance(e, HoldResolved)], config, window)
+        if config.automod_holds:
+            items = holds.flag_held(items)
         if config.moderation or config.guardrail:
             items = self._remote(items, config)
         if config.automod:
@@ -207,6 +214,9 @@ class Ingestor:
             state.sync(window)
             plan = decide(items, window, config.policy, time.time())
             accepted = writer.write(plan, window, source=self.source, channel=self.channel)
+            if config.automod_holds:
+                holds.record(accepted)
+                holds.apply_resolutions(resolved)
             approved = self._auto_approve(accepted, window) if config.auto_approve else set()
             broadcast_on_commit("queue")
         # Committed: from here on nothing may raise, or the batch would be retried and stored twice.
@@ -228,9 +238,14 @@ class Ingestor:
 
     def _screen(self, batch: list[ChatEvent], config: ChatConfig, window: Window) -> list[Item]:
         items: list[Item] = []
+        already = (
+            holds.known([e.message_id for e in batch if isinstance(e, ChatMessage) and e.held is None])
+            if config.automod_holds
+            else set()
+        )
         for event in batch:
-            if isinstance(event, Support):
-                items.append((event, None))
+            if isinstance(event, Support) or (isinstance(event, ChatMessage) and event.message_id in already):
+                items.append((event, None))  # support; or a held question allowed into chat: not a new one
                 continue
             text = question_text(event, window, config.policy)
             items.append((event, None if text is None else screen(text, config.rules)))
@@ -308,6 +323,8 @@ class Ingestor:
         try:
             if self._every("aging", AGING_SECONDS, now):
                 age_waiting_questions()
+            if self._every("holds", HOLDS_SECONDS, now):
+                self.send_hold_decisions()
             config = self._config.current() if self.replier is not None else None
             if config is not None and config.replies and self._every("announce", ANNOUNCE_SECONDS, now):
                 self.announce_aired()
@@ -318,6 +335,18 @@ class Ingestor:
         except (OperationalError, InterfaceError):
             log.warning("database unavailable for housekeeping; will retry")
             connection.close()
+
+    def send_hold_decisions(self) -> int:
+        """Moderators' approvals and rejections of AutoMod-held questions, sent to Twitch."""
+        if not holds.waiting_decisions():
+            return 0
+        if self._automod is None:
+            self._automod = checks.automod_from_settings()
+        try:
+            token: tuple[str, str] | NotChecked = checks.owner_token(holds.MANAGE_SCOPE)
+        except NotChecked as exc:
+            token = exc
+        return holds.send_decisions(self._automod, token)
 
     def _every(self, name: str, seconds: float, now: float) -> bool:
         if now < self._due.get(name, 0.0):

@@ -13,6 +13,20 @@ SupportKind = Literal["sub", "resub", "gift", "redemption", "cheer"]
 
 
 @dataclass(frozen=True, slots=True)
+class Held:
+    """Why Twitch's AutoMod held a message for moderators (``automod.message.hold``)."""
+
+    reason: str  # "automod" (its classifier) or "blocked_term" (the channel's own list)
+    category: str = ""  # AutoMod's category, e.g. "aggressive"; empty for a blocked term
+    level: int = 0  # 1-4, AutoMod's severity; 0 for a blocked term
+
+    def describe(self) -> str:
+        if self.reason == "blocked_term":
+            return "held by Twitch AutoMod: a blocked term of the channel"
+        return f"held by Twitch AutoMod: {self.category or 'unknown category'}, level {self.level}"
+
+
+@dataclass(frozen=True, slots=True)
 class ChatMessage:
     viewer_id: str
     viewer_name: str
@@ -23,6 +37,7 @@ class ChatMessage:
     reward: str = ""  # title of the channel-points reward this text was redeemed with, if any
     channel: str = ""
     received_at: float = field(default_factory=time.time)
+    held: Held | None = None  # held by Twitch AutoMod: not in chat until a moderator allows it
 
     @property
     def viewer_key(self) -> str:
@@ -50,4 +65,14 @@ def viewer_key(viewer_id: str, viewer_name: str) -> str:
     return viewer_id or f"name:{viewer_name.casefold()}"
 
 
-ChatEvent = ChatMessage | Support
+@dataclass(frozen=True, slots=True)
+class HoldResolved:
+    """A held message resolved on Twitch (``automod.message.update``), by anyone, us included."""
+
+    message_id: str
+    status: str  # approved | denied | expired | invalid
+    moderator: str = ""  # Twitch login of whoever resolved it
+    received_at: float = field(default_factory=time.time)
+
+
+ChatEvent = ChatMessage | Support | HoldResolved

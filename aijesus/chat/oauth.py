@@ -22,6 +22,7 @@ from twitchio.authentication import OAuth
 from twitchio.exceptions import HTTPException
 from twitchio.http import Route
 
+from aijesus.chat.screen.automod import MANAGE_SCOPE
 from aijesus.chat.screen.automod import SCOPE as AUTOMOD_SCOPE
 from aijesus.chat.sources.twitch import CHANNEL_SCOPES, CHAT_SCOPES
 
@@ -45,12 +46,14 @@ def configured() -> bool:
     return bool(settings.TWITCH_CLIENT_ID and settings.TWITCH_CLIENT_SECRET)
 
 
-def scopes_for(owner: bool, automod: bool = False) -> list[str]:
+def scopes_for(owner: bool, automod: bool = False, holds: bool = False) -> list[str]:
     """What Connect Twitch asks for: chat; the owner's channel events; with the AutoMod check on,
-    the owner's moderation:read too (asked only then)."""
+    the owner's moderation:read; with held messages on, moderator:manage:automod (each asked
+    only when its option is on)."""
     if not owner:
         return list(CHAT_SCOPES)
-    return CHAT_SCOPES + CHANNEL_SCOPES + ([AUTOMOD_SCOPE] if automod else [])
+    extra = ([AUTOMOD_SCOPE] if automod else []) + ([MANAGE_SCOPE] if holds else [])
+    return CHAT_SCOPES + CHANNEL_SCOPES + extra
 
 
 def authorize_url(*, state: str, redirect_uri: str, scopes: list[str]) -> str:

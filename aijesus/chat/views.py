@@ -73,8 +73,9 @@ def twitch_connect(request: HttpRequest) -> HttpResponse:
         return redirect("chat:settings")
     state = secrets.token_urlsafe(32)
     request.session[STATE_KEY] = state
+    row = ChatSettings.load()
     scopes = oauth.scopes_for(
-        owner=request.POST.get("owner") == "on", automod=ChatSettings.load().automod_check
+        owner=request.POST.get("owner") == "on", automod=row.automod_check, holds=row.automod_holds
     )
     return redirect(oauth.authorize_url(state=state, redirect_uri=_redirect_uri(request), scopes=scopes))
 
@@ -157,28 +158,37 @@ def _context(request: HttpRequest, row: ChatSettings, form: ChatSettingsForm) ->
 
 
 def _automod_problem(row: ChatSettings) -> str:
-    """What stops the AutoMod check, in words for the chat page ("" when nothing does)."""
-    from aijesus.chat.screen.automod import SCOPE
+    """What stops the AutoMod options, in words for the chat page ("" when nothing does)."""
+    from aijesus.chat.screen.automod import MANAGE_SCOPE, SCOPE
 
     if row.automod_status and not row.automod_check:
         return f"The Twitch AutoMod check turned itself off: {row.automod_status}"
-    if not row.automod_check:
-        return ""
+    wanted = [
+        (row.automod_check, "The Twitch AutoMod check", SCOPE, 'questions are held as "not checked"'),
+        (
+            row.automod_holds,
+            "Held messages in the queue",
+            MANAGE_SCOPE,
+            "messages AutoMod holds are not shown here, and decisions on held questions are not sent "
+            "to Twitch",
+        ),
+    ]
     owner = (
         TwitchAccount.objects.filter(login__iexact=settings.TWITCH_CHANNEL).first()
         if settings.TWITCH_CHANNEL
         else None
     )
-    if owner is None:
-        return (
-            "The Twitch AutoMod check is on, but the channel owner's account (TWITCH_CHANNEL) is not "
-            'connected: connect it below with "This is the channel owner\'s account" ticked. Until '
-            'then questions are held as "not checked".'
-        )
-    if SCOPE not in owner.scope_list:
-        return (
-            f"The Twitch AutoMod check is on, but {owner.login}'s token lacks {SCOPE}: connect the "
-            "owner's account again (the check asks for it now). Until then questions are held as "
-            '"not checked".'
-        )
+    for on, what, scope, until in wanted:
+        if not on:
+            continue
+        if owner is None:
+            return (
+                f"{what} is on, but the channel owner's account (TWITCH_CHANNEL) is not connected: "
+                f'connect it below with "This is the channel owner\'s account" ticked. Until then {until}.'
+            )
+        if scope not in owner.scope_list:
+            return (
+                f"{what} is on, but {owner.login}'s token lacks {scope}: connect the owner's account "
+                f"again (it is asked for now). Until then {until}."
+            )
     return ""

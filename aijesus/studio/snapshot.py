@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Prefetch
 
 from aijesus.studio.models import Clip, Persona, Question
@@ -63,6 +64,21 @@ def question_json(question: Question) -> dict[str, Any]:
         "received_at": question.received_at.isoformat(),
         "moderated_by": question.moderated_by.get_username() if question.moderated_by else None,
         "clip": clip_json(latest_clip(question)),
+        "automod": hold_json(question),
+    }
+
+
+def hold_json(question: Question) -> dict[str, Any] | None:
+    """Twitch AutoMod's hold on a chat question, if it held it (the chat app's AutoModHold)."""
+    try:
+        hold = question.automod_hold  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+    return {
+        "label": hold.label(),
+        "state": hold.state,
+        "resolved_by": hold.resolved_by,
+        "note": hold.twitch_note,
     }
 
 
@@ -87,7 +103,9 @@ def chat_mode() -> str:
 def queue_snapshot() -> dict[str, Any]:
     """The queue, the builds, what was handled, counts, persona and chat mode: no stream state."""
     clips = Clip.objects.prefetch_related("segments")
-    base = Question.objects.select_related("moderated_by").prefetch_related(Prefetch("clips", queryset=clips))
+    base = Question.objects.select_related("moderated_by", "automod_hold").prefetch_related(
+        Prefetch("clips", queryset=clips)
+    )
     pending = base.filter(status=Question.Status.PENDING).order_by("-priority", "received_at")
     working = base.filter(status__in=IN_PROGRESS).order_by("moderated_at", "pk")
     recent = base.exclude(status__in=[Question.Status.PENDING, *IN_PROGRESS]).order_by("-updated_at")

@@ -63,6 +63,7 @@
     } else {
       verdict.remove();
     }
+    renderHold(row.querySelector(".automod"), q.automod);
     const priority = row.querySelector(".priority");
     priority.textContent = q.priority ? "priority " + Math.round(q.priority * 10) / 10 : "";
     priority.title = q.priority_reason || "";
@@ -71,11 +72,23 @@
     const prescreen = q.prescreen === "passed" ? "" : q.prescreen_reason;
     const reasons = [q.status_reason, prescreen, q.priority_reason].filter(Boolean);
     if (q.moderated_by) reasons.push("by " + q.moderated_by);
+    if (q.automod && q.automod.resolved_by) reasons.push("AutoMod hold resolved by " + q.automod.resolved_by);
+    if (q.automod && q.automod.note) reasons.push(q.automod.note);
     row.querySelector(".reason").textContent = reasons.join(" · ");
     row.querySelector(".clip").textContent = describeClip(q.clip);
     if (list === "building") renderProgress(row, q.clip);
     wireActions(row, q, list);
     return row;
+  }
+
+  // Twitch AutoMod held this chat message: its category and level, and where the hold stands.
+  function renderHold(badge, hold) {
+    if (!hold) return badge.remove();
+    badge.hidden = false;
+    badge.dataset.hold = hold.state;
+    const state = hold.state === "held" ? "held by Twitch AutoMod" : "AutoMod: " + hold.state;
+    badge.textContent = state + " · " + hold.label;
+    badge.title = [hold.resolved_by && "by " + hold.resolved_by, hold.note].filter(Boolean).join(" · ");
   }
 
   function renderProgress(row, clip) {

@@ -293,6 +293,8 @@ class FakeTwitch(AutoModEndpoint):
             return _error(403, "subscription missing proper authorization")
         if body["type"] != "channel.chat.message" and condition.get("broadcaster_user_id") != who.user_id:
             return _error(403, "subscription missing proper authorization")
+        if refused := self.refuse_automod_subscription(body, who.scopes, who.user_id):
+            return _error(403, refused)
         subscription = {
             "id": str(uuid.uuid4()),
             "status": "enabled",

@@ -3,78 +3,17 @@ session_reconnect, a dropped socket and unreadable payloads are all survived."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-import twitchio.eventsub.websockets
-import twitchio.http
 from django.test import override_settings
 
-from aijesus.chat.ingest import Ingestor
-from aijesus.chat.models import ChatSettings, SupportEvent, TwitchAccount
+from aijesus.chat.models import ChatSettings, SupportEvent
 from aijesus.chat.replies import Replier
-from aijesus.chat.sources.twitch import CHANNEL_SCOPES, CHAT_SCOPES, TwitchConfig, TwitchSource
-from aijesus.chat.tokens import DatabaseTokenStore
+from aijesus.chat.sources.twitch import CHANNEL_SCOPES, CHAT_SCOPES
 from aijesus.studio.models import Question
-from tests.chat.fake_twitch import CLIENT_ID, CLIENT_SECRET, FakeTwitch, chat_event, gift_event
+from tests.chat.fake_twitch import gift_event
+from tests.chat.twitch_reader import BOT, CHANNEL, Reader, connect, question, say
 
-CHANNEL = ("2002", "jesuschannel")
-BOT = ("1001", "studiobot")
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90), pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def twitch(monkeypatch):
-    server = FakeTwitch(keepalive=1.0).start()
-    monkeypatch.setattr(twitchio.http.Route, "BASE", f"{server.base}/helix/")
-    monkeypatch.setattr(twitchio.http.Route, "ID_BASE", f"{server.base}/")
-    monkeypatch.setattr(twitchio.eventsub.websockets, "WSS", f"ws://127.0.0.1:{server.port}/ws")
-    yield server
-    server.stop()
-
-
-def connect(
-    server: FakeTwitch, user: tuple[str, str], scopes: list[str], *, expired: bool = False
-) -> TwitchAccount:
-    account = server.add_account(user[0], user[1], scopes, expired=expired)
-    return TwitchAccount.store(
-        user_id=account.user_id,
-        login=account.login,
-        access=account.access,
-        refresh=account.refresh,
-        scopes=scopes,
-    )
-
-
-class Reader:
-    """readchat's wiring (ingest thread + Twitch source thread), stoppable from the test."""
-
-    def __init__(self, bot_id: str, replier: Replier | None = None) -> None:
-        self.stop = threading.Event()
-        self.ingestor = Ingestor(
-            source="twitch", channel=CHANNEL[1], replier=replier, batch_seconds=0.02
-        ).start()
-        config = TwitchConfig(CLIENT_ID, CLIENT_SECRET, CHANNEL[1], bot_id)
-        self.source = TwitchSource(config, DatabaseTokenStore(), replier=replier)
-        self.thread = threading.Thread(target=self.source.run, args=(self.ingestor, self.stop), daemon=True)
-
-    def __enter__(self) -> Reader:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(15)
-        self.ingestor.stop()
-        assert not self.thread.is_alive()
-
-
-def say(server: FakeTwitch, who: tuple[str, str], text: str, **extra) -> None:
-    server.notify("channel.chat.message", chat_event(CHANNEL, who, text, **extra))
-
-
-def question(server: FakeTwitch, text: str) -> Question:
-    return server.wait_for(lambda: Question.objects.filter(text=text).first())
 
 
 def test_chat_becomes_questions_through_reconnects_drops_and_bad_payloads(twitch):

@@ -1,5 +1,6 @@
 from aijesus.chat.models.account import TwitchAccount
+from aijesus.chat.models.hold import AutoModHold
 from aijesus.chat.models.settings import ChatSettings
 from aijesus.chat.models.support import SupportEvent
 
-__all__ = ["ChatSettings", "SupportEvent", "TwitchAccount"]
+__all__ = ["AutoModHold", "ChatSettings", "SupportEvent", "TwitchAccount"]

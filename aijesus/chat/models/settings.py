@@ -59,6 +59,11 @@ class ChatSettings(models.Model):
         help_text="Ask Twitch's AutoMod (at the channel's own level) about each question; needs the "
         "channel owner's account connected with moderation:read.",
     )
+    automod_holds = models.BooleanField(
+        default=False,
+        help_text="Show questions Twitch's AutoMod holds in our queue, and resolve them on Twitch from "
+        "here; needs the channel owner's account connected with moderator:manage:automod.",
+    )
     automod_status = models.CharField(
         max_length=300, blank=True, help_text="Why the AutoMod check turned itself off, if it did."
     )

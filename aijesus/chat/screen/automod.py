@@ -1,4 +1,5 @@
-"""Twitch's own AutoMod as a prescreen step: Check AutoMod Status.
+"""Twitch's own AutoMod over Helix: Check AutoMod Status (a prescreen step) and Manage Held
+AutoMod Messages (our moderators' decision on a message AutoMod held, sent back to Twitch).
 
 `POST /helix/moderation/enforcements/status?broadcaster_id=…` with the channel owner's token
 (scope `moderation:read`) takes up to 100 messages and says of each whether AutoMod, at the
@@ -9,7 +10,10 @@ so the step keeps its own budget and never sends a call Twitch would refuse.
 Anything short of an answer (no budget, a timeout, an error, an answer we cannot read) raises
 `NotChecked` with the reason; the caller records "not checked" and the message is kept. Where
 Twitch no longer serves the endpoint (404 / 410), `Gone` says so and the caller turns the step off.
-No message here contains the token.
+
+`POST /helix/moderation/automod/message` (`moderator:manage:automod`) allows or denies one held
+message; a refusal raises `NotResolved`, saying whether trying again could help. No message here
+contains the token.
 """
 
 from __future__ import annotations
@@ -25,10 +29,19 @@ from typing import Any
 
 BATCH = 100  # messages per call, Twitch's maximum
 SCOPE = "moderation:read"
+MANAGE_SCOPE = "moderator:manage:automod"  # held messages: their events, and ALLOW / DENY
 
 
 class NotChecked(Exception):
     """AutoMod did not judge these messages; the message says why."""
+
+
+class NotResolved(Exception):
+    """Twitch did not take our ALLOW/DENY; `final` when trying again cannot help."""
+
+    def __init__(self, message: str, *, final: bool) -> None:
+        super().__init__(message)
+        self.final = final
 
 
 class Gone(NotChecked):
@@ -57,6 +70,7 @@ class Budget:
 class AutoMod:
     def __init__(self, *, base: str, client_id: str, timeout: float, budget: Budget) -> None:
         self.url = base.rstrip("/") + "/moderation/enforcements/status"
+        self.resolve_url = base.rstrip("/") + "/moderation/automod/message"
         self.client_id = client_id
         self.timeout = timeout
         self.budget = budget
@@ -73,8 +87,27 @@ class AutoMod:
             per_minute, per_hour = (limit for _, limit in self.budget.limits)
             raise NotChecked(f"Twitch allows {per_minute} AutoMod checks a minute and {per_hour} an hour")
         body = {"data": [{"msg_id": msg_id, "msg_text": text} for msg_id, text in batch]}
+        try:
+            query = urllib.parse.urlencode({"broadcaster_id": broadcaster_id})
+            raw = self._post(f"{self.url}?{query}", token, body)
+        except _Refused as exc:
+            raise _refusal(exc.status) from None
+        return _verdicts(raw, {msg_id for msg_id, _ in batch})
+
+    def resolve(self, moderator_id: str, token: str, message_id: str, *, allow: bool) -> None:
+        """Manage Held AutoMod Messages: ALLOW or DENY a held message as moderator `moderator_id`
+        (its token, with moderator:manage:automod). Raises `NotResolved` with the reason."""
+        body = {"user_id": moderator_id, "msg_id": message_id, "action": "ALLOW" if allow else "DENY"}
+        try:
+            self._post(self.resolve_url, token, body)
+        except _Refused as exc:
+            raise _not_resolved(exc.status) from None
+        except NotChecked as exc:
+            raise NotResolved(str(exc), final=False) from None
+
+    def _post(self, url: str, token: str, body: dict[str, Any]) -> bytes:
         request = urllib.request.Request(
-            f"{self.url}?{urllib.parse.urlencode({'broadcaster_id': broadcaster_id})}",
+            url,
             data=json.dumps(body).encode(),
             headers={
                 "Client-Id": self.client_id,
@@ -85,9 +118,9 @@ class AutoMod:
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                raw = response.read()
+                return response.read()
         except urllib.error.HTTPError as exc:
-            raise _refusal(exc.code) from None
+            raise _Refused(exc.code) from None
         except TimeoutError:
             raise NotChecked(f"Twitch did not answer within {self.timeout:g} s") from None
         except (urllib.error.URLError, OSError) as exc:
@@ -96,7 +129,27 @@ class AutoMod:
             raise NotChecked(
                 f"Twitch could not be reached ({type(getattr(exc, 'reason', exc)).__name__})"
             ) from None
-        return _verdicts(raw, {msg_id for msg_id, _ in batch})
+
+
+class _Refused(Exception):
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+def _not_resolved(status: int) -> NotResolved:
+    if status == 404:
+        return NotResolved("Twitch no longer holds this message (resolved or expired there)", final=True)
+    if status == 400:
+        return NotResolved("Twitch refused the request as malformed (HTTP 400)", final=True)
+    if status == 401:
+        return NotResolved(
+            f"Twitch refused the channel owner's token (HTTP 401): it needs {MANAGE_SCOPE}", final=False
+        )
+    if status == 403:
+        return NotResolved("the connected account is not a moderator of the channel (HTTP 403)", final=True)
+    if status == 429:
+        return NotResolved("Twitch's rate limit was reached (HTTP 429)", final=False)
+    return NotResolved(f"Twitch answered HTTP {status}", final=False)
 
 
 def _refusal(status: int) -> NotChecked:

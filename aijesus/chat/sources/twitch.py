@@ -5,7 +5,9 @@ and, when the channel owner's own account is connected too (or is the bot), the 
 that feed priority — ``channel.subscribe``, ``channel.subscription.message``,
 ``channel.subscription.gift`` and ``channel.channel_points_custom_reward_redemption.add``.
 Bits come with the chat message itself (its ``cheer`` field), so ``channel.cheer`` would count
-them twice and is not used.
+them twice and is not used. With held messages on (the chat page), also ``automod.message.hold``
+and ``automod.message.update`` (v2) as the channel owner (``moderator:manage:automod``): checked
+at every watchdog round, so turning the option on needs no restart.
 
 Staying up: twitchio honours ``session_reconnect`` (it moves to the new URL and keeps the
 subscriptions) and reconnects a dropped socket (then subscribes again). A watchdog here
@@ -30,7 +32,7 @@ import twitchio
 from twitchio import eventsub
 from twitchio.exceptions import HTTPException, InvalidTokenException
 
-from aijesus.chat.message import ChatMessage, Support
+from aijesus.chat.message import ChatMessage, Held, HoldResolved, Support
 from aijesus.chat.replies import Replier
 from aijesus.chat.sources.base import ChatSource, Sink
 
@@ -51,6 +53,7 @@ logging.getLogger("twitchio.client").addFilter(_NoAdapterAdvice())
 CHAT_SCOPES = ["user:read:chat", "user:write:chat", "user:bot"]
 CHANNEL_SCOPES = ["channel:bot", "channel:read:subscriptions", "channel:read:redemptions", "bits:read"]
 WATCHDOG_SECONDS = 15.0
+HOLDS_RETRY_SECONDS = 300.0  # a refused AutoMod subscription (most often the scope) is tried again after
 RESTART_BACKOFF = (2.0, 5.0, 15.0, 30.0, 60.0)
 _HIGHLIGHTED = "channel_points_highlighted"
 
@@ -80,10 +83,12 @@ class TwitchSource(ChatSource):
         *,
         replier: Replier | None = None,
         on_ready: Callable[[str], None] | None = None,
+        holds_wanted: Callable[[], bool] | None = None,
     ) -> None:
         self.config = config
         self.tokens = tokens
         self.replier = replier
+        self.holds_wanted = holds_wanted  # read in a thread: may touch the database
         self.on_ready = on_ready  # called with the channel's user id once subscribed
         self.client: StudioClient | None = None
 
@@ -138,6 +143,8 @@ class StudioClient(twitchio.Client):
         self.sink = sink
         self.channel_id: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._holds_subscribed = False
+        self._holds_refused_at = -HOLDS_RETRY_SECONDS
 
     # -- tokens: the database instead of .tio.tokens.json
     async def load_tokens(self, path: str | None = None) -> None:
@@ -167,6 +174,7 @@ class StudioClient(twitchio.Client):
             raise RuntimeError(f"Twitch channel {self.source.config.channel!r} does not exist")
         self.channel_id = users[0].id
         await self.subscribe_all()
+        await self.subscribe_holds()
         self._spawn(self._watchdog())
         if self.source.replier is not None:
             self._spawn(self._send_replies())
@@ -176,6 +184,7 @@ class StudioClient(twitchio.Client):
     async def subscribe_all(self) -> None:
         bot, channel = self.bot_id, self.channel_id
         assert bot and channel
+        self._holds_subscribed = False
         await self.subscribe_websocket(
             eventsub.ChatMessageSubscription(broadcaster_user_id=channel, user_id=bot), token_for=bot
         )
@@ -194,6 +203,35 @@ class StudioClient(twitchio.Client):
             except HTTPException as exc:  # most often a scope the owner did not grant
                 log.warning("cannot subscribe to %s (%s)", payload.type, _safe(exc))
 
+    async def subscribe_holds(self) -> None:
+        """Messages AutoMod holds, and their resolution, when moderators want them in our queue."""
+        wanted = self.source.holds_wanted
+        if self._holds_subscribed or wanted is None or not await asyncio.to_thread(wanted):
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._holds_refused_at < HOLDS_RETRY_SECONDS:
+            return
+        channel = self.channel_id
+        assert channel
+        if channel not in self.tokens:
+            self._holds_refused_at = loop.time()
+            log.warning("AutoMod holds need the channel owner's account: connect it on the chat page")
+            return
+        # The owner moderates their own channel: the condition's moderator is the owner too.
+        condition = {"broadcaster_user_id": channel, "moderator_user_id": channel}
+        try:
+            for payload in (
+                eventsub.AutomodMessageHoldV2Subscription(**condition),
+                eventsub.AutomodMessageUpdateV2Subscription(**condition),
+            ):
+                await self.subscribe_websocket(payload, token_for=channel)
+        except HTTPException as exc:  # most often moderator:manage:automod not granted
+            self._holds_refused_at = loop.time()
+            log.warning("cannot subscribe to AutoMod holds (%s): grant moderator:manage:automod", _safe(exc))
+            return
+        self._holds_subscribed = True
+        log.info("AutoMod holds of %s come to the studio's queue", self.source.config.channel)
+
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
@@ -203,11 +241,11 @@ class StudioClient(twitchio.Client):
         """twitchio reconnects on its own; if it ever gives up on the socket, start over."""
         while True:
             await asyncio.sleep(WATCHDOG_SECONDS)
-            if self._websockets.get(self.bot_id or ""):
-                continue
-            log.warning("no EventSub connection left; subscribing again")
             try:
-                await self.subscribe_all()
+                if not self._websockets.get(self.bot_id or ""):
+                    log.warning("no EventSub connection left; subscribing again")
+                    await self.subscribe_all()
+                await self.subscribe_holds()
             except Exception as exc:  # noqa: BLE001 - try again at the next round
                 log.warning("subscribing again failed (%s)", _safe(exc))
 
@@ -224,6 +262,27 @@ class StudioClient(twitchio.Client):
             log.warning("unreadable chat message skipped", exc_info=True)
             return
         self.sink.submit(message)
+
+    async def event_automod_message_hold(self, payload: Any) -> None:
+        try:
+            message = held_message(payload)
+        except Exception:
+            log.warning("unreadable AutoMod hold skipped", exc_info=True)
+            return
+        self.sink.submit(message)
+
+    async def event_automod_message_update(self, payload: Any) -> None:
+        try:
+            moderator = payload.moderator
+            event = HoldResolved(
+                message_id=str(payload.message_id),
+                status=str(payload.status).lower(),  # v2 sends lower case, v1 capitalised
+                moderator=str(moderator.display_name or moderator.name or moderator.id or ""),
+            )
+        except Exception:
+            log.warning("unreadable AutoMod update skipped", exc_info=True)
+            return
+        self.sink.submit(event)
 
     async def event_subscription(self, payload: Any) -> None:
         if payload.gift:  # the gifter is credited by the gift event; a gifted sub cost its holder nothing
@@ -291,4 +350,21 @@ def chat_message(payload: Any) -> ChatMessage:
         message_id=str(payload.id or ""),
         reward=reward,
         channel=str(payload.broadcaster.name or ""),
+    )
+
+
+def held_message(payload: Any) -> ChatMessage:
+    """A twitchio ``AutomodMessageHold`` as a chat message that Twitch is holding."""
+    user = payload.user
+    return ChatMessage(
+        viewer_id=str(user.id),
+        viewer_name=str(user.display_name or user.name or user.id),
+        text=str(payload.text),
+        message_id=str(payload.message_id),
+        channel=str(payload.broadcaster.name or ""),
+        held=Held(
+            reason=str(payload.reason or "automod"),
+            category=str(payload.category or ""),
+            level=int(payload.level or 0),
+        ),
     )

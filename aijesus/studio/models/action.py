@@ -25,6 +25,7 @@ class ModeratorAction(models.Model):
         CHAT = "chat", "Changed the chat settings"
         SYSTEM = "system", "Tested a service"
         VOICE = "voice", "Installed a voice"
+        AUTOMOD = "automod", "Twitch AutoMod"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

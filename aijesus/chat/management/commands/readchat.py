@@ -15,8 +15,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
 
 from aijesus.chat.ingest import Ingestor
+from aijesus.chat.models import ChatSettings
 from aijesus.chat.replies import Replier
 from aijesus.chat.sources.replay import ReplaySource
 from aijesus.chat.sources.twitch import TwitchConfig, TwitchSource
@@ -116,6 +118,14 @@ class Command(BaseCommand):
         ingestor = Ingestor(source=Question.Source.TWITCH, channel=config.channel, replier=replier).start()
         self.stdout.write(f"Reading Twitch chat of {config.channel} as {account.login}. Ctrl-C stops.")
         try:
-            TwitchSource(config, DatabaseTokenStore(), replier=replier).run(ingestor, stop)
+            TwitchSource(config, DatabaseTokenStore(), replier=replier, holds_wanted=holds_wanted).run(
+                ingestor, stop
+            )
         finally:
             ingestor.stop()
+
+
+def holds_wanted() -> bool:
+    """Do moderators want Twitch AutoMod's held messages in the queue? (the chat page's switch)"""
+    close_old_connections()
+    return ChatSettings.load().automod_holds
