@@ -26,6 +26,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
 ]
+PASSWORD = "pw-browser-123"
 SMALL = {"STREAM_WIDTH": "320", "STREAM_HEIGHT": "180", "STREAM_FPS": "25"}
 
 
@@ -172,6 +173,29 @@ def browser(monkeypatch) -> Iterator[object]:
             from django.db import connections
 
             connections.close_all()
+
+
+@pytest.fixture
+def moderator_login(studio):
+    """The studio seeded, and a moderator who can log in as `log_in` does."""
+    from django.contrib.auth import get_user_model
+
+    from aijesus.studio.roles import ensure_moderator_group
+    from aijesus.studio.seed import seed_studio
+
+    seed_studio(moderator="seed-moderator")
+    user = get_user_model().objects.create_user("alice", password=PASSWORD)
+    user.groups.add(ensure_moderator_group())
+    return user
+
+
+def log_in(page, studio) -> None:
+    page.goto(studio.url + "/login/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(studio.url + "/")
+    page.wait_for_selector("#conn[data-state=live]")
 
 
 def screenshot_dir() -> Path | None:

@@ -9,19 +9,15 @@ import sys
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from aijesus.studio.models import Clip, Question
-from aijesus.studio.roles import ensure_moderator_group
-from aijesus.studio.seed import seed_studio
 from streamer import control
 from streamer.state import StatePublisher
-from tests.browser.conftest import screenshot_dir
+from tests.browser.conftest import log_in, screenshot_dir
 from tests.builder.worker import ROOT, stop_process
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
-PASSWORD = "pw-browser-123"
 HOSTILE = [
     '<img src=x onerror="window.__pwned = 1">',
     "<script>window.__pwned = 2</script> and what is love?",
@@ -42,23 +38,6 @@ def ask(studio, text: str, viewer: str) -> None:
     """`manage.py ask` as its own process, as a streamer would type it."""
     argv = [sys.executable, "manage.py", "ask", text, "--user", viewer]
     subprocess.run(argv, cwd=ROOT, env=studio.env, check=True, capture_output=True)
-
-
-@pytest.fixture
-def moderator_login(studio):
-    seed_studio(moderator="seed-moderator")
-    user = get_user_model().objects.create_user("alice", password=PASSWORD)
-    user.groups.add(ensure_moderator_group())
-    return user
-
-
-def log_in(page, studio) -> None:
-    page.goto(studio.url + "/login/")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(studio.url + "/")
-    page.wait_for_selector("#conn[data-state=live]")
 
 
 def test_a_moderator_approves_a_question_and_plays_its_clip(studio, browser, moderator_login):

@@ -8,12 +8,12 @@ import time
 import pytest
 
 from aijesus.studio.models import ModeratorAction
-from tests.browser.test_dashboard import log_in, moderator_login  # noqa: F401 — fixture
+from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
-def test_the_system_page_shows_the_studio_and_a_test_speaks(studio, browser, moderator_login):  # noqa: F811
+def test_the_system_page_shows_the_studio_and_a_test_speaks(studio, browser, moderator_login):
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     log_in(page, studio)
     page.click("nav a:has-text('System')")

@@ -45,14 +45,7 @@ def ingestor(chat_settings):
 @pytest.fixture
 def twitch(monkeypatch):
     """The local Twitch stand-in, with twitchio (Helix, OAuth and the EventSub socket) pointed at it."""
-    import twitchio.eventsub.websockets
-    import twitchio.http
+    from tests.chat.twitch_reader import fake_twitch
 
-    from tests.chat.fake_twitch import FakeTwitch
-
-    server = FakeTwitch(keepalive=1.0).start()
-    monkeypatch.setattr(twitchio.http.Route, "BASE", f"{server.base}/helix/")
-    monkeypatch.setattr(twitchio.http.Route, "ID_BASE", f"{server.base}/")
-    monkeypatch.setattr(twitchio.eventsub.websockets, "WSS", f"ws://127.0.0.1:{server.port}/ws")
-    yield server
-    server.stop()
+    with fake_twitch(monkeypatch) as server:
+        yield server

@@ -18,7 +18,7 @@ from aijesus.studio.models import ModeratorAction, Question
 from aijesus.studio.services import question_approve, question_reject
 from tests.chat.conftest import msg
 from tests.chat.fake_twitch import CLIENT_ID
-from tests.chat.twitch_reader import CHANNEL, Reader, connect, question
+from tests.chat.twitch_reader import CHANNEL, Reader, connect, question, say
 
 OWNER_SCOPES = CHAT_SCOPES + CHANNEL_SCOPES + [MANAGE_SCOPE]
 MOD = ("3003", "twitchmod")
@@ -229,3 +229,17 @@ def test_a_question_our_queue_dropped_is_left_to_twitch(holds_on, moderator, per
     Question.objects.get(pk=q.pk).drop(reason="queue full")
     assert ingestor.send_hold_decisions() == 0
     assert twitch.hold_actions == [] and hold_of(q).state == "held"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+@pytest.mark.django_db(transaction=True)
+def test_twitch_refusing_the_subscription_leaves_chat_running(holds_on):
+    twitch = holds_on
+    connect(twitch, CHANNEL, CHAT_SCOPES + CHANNEL_SCOPES)  # no moderator:manage:automod
+    with Reader(CHANNEL[0], holds_wanted=holds_wanted):
+        twitch.wait_for(lambda: any(r["type"] == "automod.message.hold" for r in twitch.subscribe_requests))
+        say(twitch, ("7", "ana"), "What is mercy?")
+        question(twitch, "What is mercy?")
+        assert twitch.subscribed("channel.chat.message") is not None
+        assert twitch.subscribed("automod.message.hold") is None

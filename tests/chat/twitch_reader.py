@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+import twitchio.eventsub.websockets
+import twitchio.http
 
 from aijesus.chat.ingest import Ingestor
 from aijesus.chat.models import TwitchAccount
@@ -15,6 +20,20 @@ from tests.chat.fake_twitch import CLIENT_ID, CLIENT_SECRET, FakeTwitch, chat_ev
 
 CHANNEL = ("2002", "jesuschannel")
 BOT = ("1001", "studiobot")
+
+
+@contextmanager
+def fake_twitch(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwitch]:
+    """The local Twitch stand-in, with twitchio (Helix, OAuth and the EventSub socket) pointed at it."""
+    server = FakeTwitch(keepalive=1.0).start()
+    monkeypatch.setattr(twitchio.http.Route, "BASE", f"{server.base}/helix/")
+    monkeypatch.setattr(twitchio.http.Route, "ID_BASE", f"{server.base}/")
+    monkeypatch.setattr(twitchio.eventsub.websockets, "WSS", f"ws://127.0.0.1:{server.port}/ws")
+    try:
+        yield server
+    finally:
+        server.automod_release.set()
+        server.stop()
 
 
 def connect(
