@@ -174,6 +174,24 @@ STORAGES = {
 # Serve straight from the source folders in development: no collectstatic needed to see a change.
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Clips and avatars in S3-compatible object storage, for workers on other machines (docs/deploy.md).
+# Each process keeps MEDIA_ROOT as its own local copy: files it makes are sent to the store as they
+# are ready, files it needs are fetched once into it (a bounded cache of MEDIA_CACHE_MB).
+MEDIA_STORAGE = env_choice("MEDIA_STORAGE", ["local", "s3"], "local")
+MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET")
+MEDIA_S3_ENDPOINT_URL = env_str("MEDIA_S3_ENDPOINT_URL")  # empty: AWS itself
+MEDIA_S3_REGION = env_str("MEDIA_S3_REGION", "us-east-1")
+MEDIA_S3_ACCESS_KEY_ID = env_str("MEDIA_S3_ACCESS_KEY_ID")
+MEDIA_S3_SECRET_ACCESS_KEY = env_str("MEDIA_S3_SECRET_ACCESS_KEY")
+MEDIA_S3_PREFIX = env_str("MEDIA_S3_PREFIX", "studio").strip("/")
+MEDIA_STORE_TIMEOUT = env_float("MEDIA_STORE_TIMEOUT", 5.0, minimum=0.1)
+MEDIA_STORE_RETRY_SECONDS = env_float("MEDIA_STORE_RETRY_SECONDS", 20.0, minimum=0.0)
+MEDIA_CACHE_MB = env_int("MEDIA_CACHE_MB", 2048, minimum=16)
+if MEDIA_STORAGE == "s3" and not MEDIA_S3_BUCKET:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET")
+
 # --- Auth
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"

@@ -8,6 +8,7 @@ archive cannot write outside its own folder.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import tempfile
 import zipfile
@@ -16,9 +17,11 @@ from pathlib import Path
 
 from django.conf import settings
 
+from aijesus import mediastore
 from aijesus.studio.models import Avatar
-from builder.errors import BuildError
+from builder.errors import BuildError, TransientBuildError
 
+log = logging.getLogger(__name__)
 MAX_UNPACKED = 200 * 1024 * 1024
 
 
@@ -26,17 +29,49 @@ class AvatarUploadError(BuildError):
     """The uploaded file is not a usable sprite set; the message says why (and fails the clip)."""
 
 
+def avatar_file(avatar: Avatar) -> Path:
+    """The avatar's uploaded file here, fetched from the media store if it was uploaded elsewhere
+    (a worker on another machine). A store that is away is a transient error (the build retries)."""
+    try:
+        return mediastore.local(avatar.source.name)
+    except mediastore.StoreUnavailable as exc:
+        raise TransientBuildError(f"avatar {avatar.name!r}: {exc}") from None
+    except mediastore.ObjectMissing as exc:
+        raise AvatarUploadError(
+            f"avatar {avatar.name!r}: its file is gone ({exc}); upload it again"
+        ) from None
+
+
+class StorePreparations:
+    """Lip-sync preparations (Wav2Lip's face boxes and crops) shared through the media store, so an
+    avatar is prepared once for every machine. A store that is away only means preparing here."""
+
+    def fetch(self, path: Path) -> bool:
+        try:
+            mediastore.local(mediastore.name_of(path))
+        except (mediastore.ObjectMissing, mediastore.StoreUnavailable, ValueError):
+            return False
+        return True
+
+    def keep(self, path: Path) -> None:
+        try:
+            mediastore.publish(path, patience=0)
+        except (mediastore.StoreUnavailable, ValueError) as exc:
+            log.warning("the lip-sync preparation %s stays on this machine: %s", path.name, exc)
+
+
 def sprite_folder(avatar: Avatar) -> Path | None:
     """The unpacked folder of an uploaded sprite set, or None for the built-in character."""
     if avatar.kind != Avatar.Kind.SPRITE or not avatar.source:
         return None
+    source = avatar_file(avatar)
     target = unpacked_path(avatar)
     if target.is_dir():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent))
     try:
-        unpack(Path(avatar.source.path), staging)
+        unpack(source, staging)
         staging.rename(target)  # atomic: two workers never see a half-unpacked folder
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)

@@ -218,8 +218,10 @@ def _video_lipsync(avatar: Any, fmt: MediaFormat) -> LipSyncEngine | str:
     problem = _wav2lip_problem(avatar)
     if problem:
         return problem
+    from builder.avatars import avatar_file
+
     box = avatar.settings.get("face_box") if isinstance(avatar.settings, dict) else None
-    source = Path(avatar.source.path)
+    source = avatar_file(avatar)
     stamp = source.stat().st_mtime_ns if source.exists() else 0
     return _wav2lip(fmt, str(source), stamp, tuple(box) if box else None)
 
@@ -227,12 +229,14 @@ def _video_lipsync(avatar: Any, fmt: MediaFormat) -> LipSyncEngine | str:
 @lru_cache(maxsize=4)
 def _wav2lip(fmt: MediaFormat, source: str, stamp: int, face_box: tuple[float, ...] | None) -> Any:
     """Built once per avatar file and worker process; a failure is kept too (not retried per clip)."""
+    from builder.avatars import StorePreparations
     from builder.lipsync.wav2lip.factory import make_wav2lip
 
     try:
         return make_wav2lip(
             fmt,
             source=Path(source),
+            shared=StorePreparations(),
             checkpoint=settings.WAV2LIP_CHECKPOINT,
             face_box=face_box,
             batch=settings.WAV2LIP_BATCH,

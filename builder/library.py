@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+from aijesus import mediastore
 from aijesus.studio import lifecycle
 from aijesus.studio.models import Clip, Segment
 from builder.drawing import Graphics, clip_overlays, sentence_frames
 from builder.encode.segment import encode_segment
-from builder.encode.speech import read_speech
+from builder.encode.speech import read_speech, segment_files
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def clip_render_library(*, clip_id: int, attempt: int) -> str:
     banner = clip_overlays(
         graphics, question.viewer_name if question else "", question.text if question else "", fmt
     )
-    speeches = [read_speech(Path(s.media.path)) for s in segments]
+    speeches = [read_speech(_fetched(s)) for s in segments]
     rate = speeches[0][0].sample_rate
     if any(speech.sample_rate != rate for speech, _ in speeches):
         raise ValueError(f"clip {clip_id}: its sentences were voiced at different sample rates")
@@ -58,6 +59,7 @@ def clip_render_library(*, clip_id: int, attempt: int) -> str:
     partial = out.with_suffix(".partial.mp4")
     encode_segment(frames(), pcm, rate, partial, fmt)
     partial.replace(out)
+    mediastore.publish(out)  # a store that stays away: the task is retried (builder.tasks)
     if not lifecycle.library_ready(
         clip_id=clip_id, attempt=attempt, video=str(out.relative_to(settings.MEDIA_ROOT))
     ):
@@ -65,6 +67,13 @@ def clip_render_library(*, clip_id: int, attempt: int) -> str:
         return "the clip moved on meanwhile"
     log.info("clip %s: library MP4 made (%.1f s)", clip_id, sum(s.duration for s in segments))
     return "done"
+
+
+def _fetched(segment: Segment) -> Path:
+    """A speech segment's WAV (and sidecar) here, fetched from the media store if made elsewhere."""
+    for path in segment_files(Path(segment.media.name), segment.kind):
+        mediastore.local(path.as_posix())
+    return Path(settings.MEDIA_ROOT) / segment.media.name
 
 
 def _padded(pcm: np.ndarray, seconds: float, rate: int) -> np.ndarray:

@@ -20,8 +20,10 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 
+from aijesus import mediastore
 from aijesus.studio import lifecycle
 from aijesus.studio.models import Clip
+from builder.encode.speech import segment_files
 from builder.errors import BuildCancelled, BuildError, TransientBuildError
 from builder.pipeline import BuildRequest, BuildResult, Graphics, SegmentReady, build_clip_media
 
@@ -76,6 +78,11 @@ def clip_build(*, clip_id: int) -> str:
         _discard(out_dir)
         lifecycle.fail(clip_id=clip_id, attempt=claim.attempt, reason=reason)
         return _status(clip_id)
+    try:
+        send_to_store(list(result.files.values()))
+    except TransientBuildError as exc:
+        _discard(out_dir)
+        return lifecycle.release(clip_id=clip_id, attempt=claim.attempt, reason=str(exc))
     files = {name: media_name(path) for name, path in result.files.items()}
     finished = lifecycle.finish(
         clip_id=clip_id,
@@ -97,6 +104,18 @@ def _discard(out_dir: Path) -> None:
     shutil.rmtree(out_dir, ignore_errors=True)
     with contextlib.suppress(OSError):  # another attempt's folder is still there
         out_dir.parent.rmdir()
+    mediastore.remove(media_name(out_dir))
+
+
+def send_to_store(paths: list[Path]) -> None:
+    """Files of this build to the media store (with MEDIA_STORAGE=s3), before any row names them:
+    the streamer never looks for an object that is not there yet. A store that stays away is a
+    transient error: the build is retried, the question kept."""
+    for path in paths:
+        try:
+            mediastore.publish(path)
+        except mediastore.StoreUnavailable as exc:
+            raise TransientBuildError(str(exc)) from None
 
 
 def _run(clip: Clip, claim: lifecycle.Claim, out_dir: Path, beat: Heartbeat) -> BuildResult:
@@ -111,6 +130,7 @@ def _run(clip: Clip, claim: lifecycle.Claim, out_dir: Path, beat: Heartbeat) -> 
     )
 
     def on_segment(ready: SegmentReady) -> None:
+        send_to_store(segment_files(ready.path, ready.kind))
         recorded = lifecycle.record_segment(
             clip_id=claim.clip_id, attempt=claim.attempt, index=ready.index,
             media=media_name(ready.path), duration=ready.duration, text=ready.text, kind=ready.kind,

@@ -8,6 +8,7 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_process_init
 
+from aijesus.mediastore import StoreUnavailable
 from builder import worker_info  # noqa: F401 — registers the `studio_info` inspect command
 from builder.errors import TransientBuildError
 from builder.services import clip_build
@@ -41,7 +42,14 @@ def build_clip(self, clip_id: int) -> str:  # noqa: ANN001 — Celery's bound ta
     return clip_build(clip_id=clip_id)
 
 
-@shared_task(ignore_result=True, acks_late=True)
+@shared_task(
+    ignore_result=True,
+    acks_late=True,
+    # A media store away for a while: tried again, 10 s, 20 s, 40 s… apart (the clip airs anyway).
+    autoretry_for=(StoreUnavailable,),
+    retry_backoff=10,
+    max_retries=6,
+)
 def render_library(clip_id: int, attempt: int) -> str:
     """The library's MP4 of a clip whose answer aired from speech segments (queue `library`)."""
     from builder.library import clip_render_library

@@ -86,13 +86,14 @@ def clip_drawing(clip: Any, fmt: MediaFormat, fallback: LipSyncEngine | None) ->
     If that character cannot be had at the stream's size, the idle loop's character speaks."""
     from builder.drawing import Graphics, clip_overlays
     from builder.engines import lipsync_for, media_format, with_defaults
+    from builder.errors import BuildError
 
     built = media_format()
     engine = fallback
     if (fmt.width, fmt.height, fmt.fps) == (built.width, built.height, built.fps):
         try:
             engine, _ = lipsync_for(with_defaults(clip.persona_version.data))
-        except (OSError, ValueError, LipSyncError) as exc:
+        except (OSError, ValueError, LipSyncError, BuildError) as exc:  # BuildError: its avatar file
             log.error("clip %s: cannot load its character (%s); the idle one speaks", clip.pk, exc)
     if engine is not None and not engine.draws_live:
         engine = fallback  # its segments are video; only a speech segment would use this

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 
 from builder.media import MediaFormat
-from streamer.playout import Playout
+from streamer.playout import Playout, SegmentNotHere
 from streamer.sources import Drawing, SegmentFile
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ class PlayoutThread:
         self._upcoming: list[dict[str, Any]] = []
         self._reports: collections.deque[tuple[int, Callable[[], Any]]] = collections.deque()
         self._drawings: dict[tuple[int, int], Drawing] = {}
+        self._store_warned: set[int] = set()  # clips whose segment the media store held up (logged once)
         self.db_ok = True
         self._threads: list[threading.Thread] = []
 
@@ -197,12 +198,19 @@ class PlayoutThread:
         known = len(watched.segments)
         found: list[SegmentFile] = []
         durations: list[float] = []
-        while (
-            segment := self.store.segment_path(watched.pk, watched.attempt, known + len(found))
-        ) is not None:
-            found.append(segment)
-            durations.append(segment.duration)
-        building = self.store.still_building(watched.pk, watched.attempt)
+        waiting = False  # a segment the media store could not give yet: more is coming
+        try:
+            while (
+                segment := self.store.segment_path(watched.pk, watched.attempt, known + len(found))
+            ) is not None:
+                found.append(segment)
+                durations.append(segment.duration)
+        except SegmentNotHere as exc:
+            waiting = True
+            if watched.pk not in self._store_warned:
+                self._store_warned.add(watched.pk)
+                log.warning("playout: %s; idle frames until it comes", exc)
+        building = waiting or self.store.still_building(watched.pk, watched.attempt)
         with self._lock:
             if force or self._watched is watched:
                 watched.segments.extend(found)
@@ -239,6 +247,8 @@ class PlayoutThread:
             watched=_Watched(clip.pk, clip.attempt),
         )
         self._follow(plan.watched, force=True)
+        if not plan.watched.segments:
+            return  # its first segment could not be fetched yet: offered once it can
         with self._lock:
             if self._next is None and plan.pk not in self._busy():
                 self._next = plan

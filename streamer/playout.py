@@ -19,15 +19,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from aijesus import mediastore
+from aijesus.studio import lifecycle
 from aijesus.studio.models import Clip, Segment
+from builder.encode.speech import segment_files
 from streamer.sources import SegmentFile
 
 EARLY_START_MARGIN = 1.5  # safety factor on the length of the next segment (see can_start_early)
 EARLY_START_LEAD = 1.0  # at least this many seconds ready before a building clip starts
 _CANDIDATES = 50
+
+
+class SegmentNotHere(Exception):
+    """The segment exists but its file could not be fetched from the media store yet."""
 
 
 def can_start_early(
@@ -138,7 +146,17 @@ class Playout:
         ).first()
         if segment is None or not segment.media:
             return None
-        return SegmentFile(Path(segment.media.path), segment.kind, segment.duration)
+        try:
+            for path in segment_files(Path(segment.media.name), segment.kind):
+                mediastore.local(path.as_posix())  # fetched ahead of air time, on the playout thread
+        except mediastore.StoreUnavailable as exc:
+            raise SegmentNotHere(f"clip {clip_id} segment {index + 1}: {exc}") from None
+        except mediastore.ObjectMissing as exc:
+            lifecycle.media_lost(
+                clip_id=clip_id, attempt=attempt, reason=f"segment {index + 1} cannot be aired: {exc}"
+            )
+            return None
+        return SegmentFile(Path(settings.MEDIA_ROOT) / segment.media.name, segment.kind, segment.duration)
 
     def still_building(self, clip_id: int, attempt: int) -> bool:
         return Clip.objects.filter(pk=clip_id, attempt=attempt, status=Clip.S.BUILDING).exists()

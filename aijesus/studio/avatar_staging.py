@@ -22,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from aijesus import mediastore
 from aijesus.studio import avatar_files
 from aijesus.studio.avatar_files import MediaInfo
 from aijesus.studio.models import Avatar
@@ -95,6 +96,21 @@ def stage(kind: str, upload: UploadedFile, name: str, box: list[int] | None = No
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return StagedUpload(folder=folder, source=source, info=info, unpacked=unpacked)
+
+
+def share(avatar: Avatar) -> None:
+    """Send a kept avatar's file to the media store (MEDIA_STORAGE=s3), where workers on other
+    machines find it. If the store will not take it, the avatar is removed again and
+    StoreUnavailable says why: an avatar no remote worker could use is not kept half-way."""
+    try:
+        mediastore.publish(Path(avatar.source.path))
+    except mediastore.StoreUnavailable:
+        unpacked = unpacked_path(avatar) if avatar.kind == Avatar.Kind.SPRITE else None
+        Path(avatar.source.path).unlink(missing_ok=True)
+        if unpacked is not None:
+            shutil.rmtree(unpacked, ignore_errors=True)
+        avatar.delete()
+        raise
 
 
 def keep(staged: StagedUpload, avatar: Avatar) -> None:

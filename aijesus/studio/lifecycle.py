@@ -215,6 +215,17 @@ def fail(*, clip_id: int, attempt: int | None, reason: str) -> bool:
     rows = Clip.objects.filter(pk=clip_id, status__in=[S.QUEUED, S.BUILDING])
     if attempt is not None:
         rows = rows.filter(attempt=attempt, status=S.BUILDING)
+    return _fail(rows, clip_id, reason)
+
+
+def media_lost(*, clip_id: int, attempt: int, reason: str) -> bool:
+    """The streamer found a file of this attempt gone from the media store: the answer cannot air
+    whole, so the clip fails with the reason (a moderator may retry) instead of a gap on air."""
+    rows = Clip.objects.filter(pk=clip_id, attempt=attempt, status__in=[S.BUILDING, S.READY])
+    return _fail(rows, clip_id, reason)
+
+
+def _fail(rows: Any, clip_id: int, reason: str) -> bool:
     with transaction.atomic():
         moved = rows.update(
             status=S.FAILED, error=reason, finished_at=timezone.now(), updated_at=timezone.now()
@@ -343,7 +354,14 @@ def attempt_dir(clip_id: int, attempt: int) -> Path:
 
 
 def remove_media(clip_id: int, *, keep: int | None = None) -> None:
-    """Delete a clip's attempt folders (all, or all but `keep`)."""
+    """Delete a clip's attempt folders (all, or all but `keep`), here and in the media store."""
+    from aijesus import mediastore
+
+    if keep is None:
+        mediastore.remove(f"clips/{clip_id}")
+    else:
+        for attempt in range(1, keep):
+            mediastore.remove(f"clips/{clip_id}/attempt-{attempt}")
     root = Path(settings.MEDIA_ROOT) / "clips" / str(clip_id)
     if not root.is_dir():
         return

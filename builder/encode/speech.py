@@ -40,6 +40,11 @@ def write_speech(speech: Speech, text: str, path: Path, fmt: MediaFormat) -> tup
     return n_frames, n_frames / fmt.fps
 
 
+def segment_files(path: Path, kind: str) -> list[Path]:
+    """The files one segment is made of: a video segment's MP4, or a speech segment's WAV and sidecar."""
+    return [path, path.with_suffix(SIDECAR)] if kind == "speech" else [path]
+
+
 def read_speech(path: Path) -> tuple[Speech, str]:
     try:
         with wave.open(str(path), "rb") as source:

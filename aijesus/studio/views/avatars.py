@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aijesus import mediastore
 from aijesus.studio import avatar_files, avatar_staging
 from aijesus.studio.avatar_files import AvatarFileError
 from aijesus.studio.forms_avatars import AvatarUploadForm, FaceBoxForm
@@ -58,6 +59,11 @@ def avatar_list(request: HttpRequest) -> HttpResponse:
             # The form checked the name, but another upload took it since.
             form.add_error("name", "Another avatar already has this name.")
             return _list(request, form, status=400)
+    try:
+        avatar_staging.share(avatar)
+    except mediastore.StoreUnavailable as exc:
+        form.add_error("source", f"Nothing was saved: {exc}. Try again once the store answers.")
+        return _list(request, form, status=503)
     info = staged.info
     who = request.user.get_username()
     log.info(

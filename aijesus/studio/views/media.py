@@ -1,5 +1,9 @@
 """Clip media and the stream preview, served to moderators only (MEDIA_ROOT is never public).
 
+With a remote media store (MEDIA_STORAGE=s3) a clip file is fetched into this process's MEDIA_ROOT
+the first time it is asked for and served from there, ranges included: the browser never talks
+to the store and never sees a credential or a store address.
+
 Videos answer HTTP Range requests: a browser's <video> seeks, and Chromium asks for ranges
 before it will play past the first buffer. The live preview is the streamer's latest frame (a JPEG)
 and its HLS output (a rolling playlist of short segments) for the on-air card's player.
@@ -16,6 +20,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from aijesus import mediastore
 from aijesus.studio.models import Clip
 from aijesus.studio.views.access import moderator_required
 from streamer.outputs import PREVIEW_PLAYLIST
@@ -71,7 +76,15 @@ def clip_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind not in KINDS:
         raise Http404("no such kind of file")
     clip = get_object_or_404(Clip, pk=pk, deleted_at__isnull=True)
-    response = serve(request, media_path(getattr(clip, kind).name), KINDS[kind])
+    name = getattr(clip, kind).name
+    try:
+        if name:
+            mediastore.local(name)  # made by a worker elsewhere: fetched once, then served from here
+    except (mediastore.ObjectMissing, ValueError):
+        raise Http404("no such file") from None
+    except mediastore.StoreUnavailable as exc:
+        return HttpResponse(f"{exc}. Try again in a moment.", status=503, content_type="text/plain")
+    response = serve(request, media_path(name), KINDS[kind])
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

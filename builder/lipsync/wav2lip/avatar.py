@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -45,20 +46,33 @@ class PreparedAvatar:
         return np.arange(n) if n <= 2 else np.concatenate([np.arange(n), np.arange(n - 2, 0, -1)])
 
 
+class SharedCache(Protocol):
+    """Where a preparation made on one machine is found by the others (the studio's media store)."""
+
+    def fetch(self, path: Path) -> bool:
+        """Bring the cache file `path` here if another machine made it; False if none did."""
+
+    def keep(self, path: Path) -> None:
+        """Share the cache file `path`, just made here."""
+
+
 def prepare_avatar(
     source: Path, width: int, height: int, fps: int, *, face_box: Sequence[int] | None = None,
-    cache_dir: Path | None = None,
+    cache_dir: Path | None = None, shared: SharedCache | None = None,
 ) -> PreparedAvatar:  # fmt: skip
     """Frames of `source` (image or video) fitted into width x height, with boxes and crops.
 
     `face_box` (x1, y1, x2, y2 in the source's pixels) replaces detection for every frame.
-    Raises LipSyncError when the source cannot be read or holds no face.
+    `shared`: a preparation another machine made is fetched instead of made again, and one made
+    here is shared. Raises LipSyncError when the source cannot be read or holds no face.
     """
     source = Path(source)
     originals = _read_source(source, fps)
     frames, scale, (ox, oy) = _fitted(originals, width, height)
     cache_dir = cache_dir or source.with_name(source.name + ".wav2lip")
     cache = cache_dir / f"{_key(source, width, height, fps, face_box)}.npz"
+    if not cache.is_file() and shared is not None:
+        shared.fetch(cache)
     if cache.is_file():
         with np.load(cache) as stored:
             if len(stored["boxes"]) == len(frames):
@@ -73,6 +87,8 @@ def prepare_avatar(
     boxes = clip_boxes(placed, height, width) if face_box is not None else with_chin(placed, height, width)
     prepared = PreparedAvatar(frames, boxes, face_crops(frames, boxes))
     _store(cache, prepared)
+    if shared is not None and cache.is_file():
+        shared.keep(cache)
     return prepared
 
 

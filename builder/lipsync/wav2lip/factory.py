@@ -14,13 +14,14 @@ from builder.lipsync.base import LipSyncError
 from builder.media import MediaFormat
 
 if TYPE_CHECKING:
+    from builder.lipsync.wav2lip.avatar import SharedCache
     from builder.lipsync.wav2lip.engine import Wav2LipLipSync
 
 
 def make_wav2lip(
     fmt: MediaFormat, *, source: Path, checkpoint: Path | str, face_box: Sequence[int] | None = None,
     cache_dir: Path | None = None, batch: int = 128, precision: str = "fp16", device: str = "auto",
-    allow_cpu: bool = False,
+    allow_cpu: bool = False, shared: SharedCache | None = None,
 ) -> Wav2LipLipSync:  # fmt: skip
     """A ready engine: generator loaded (once per process), avatar prepared (once, cached on disk).
 
@@ -40,6 +41,6 @@ def make_wav2lip(
     where = pick_device(device, allow_cpu=allow_cpu)
     generator = load(Path(checkpoint), where, precision)
     avatar = prepare_avatar(
-        Path(source), fmt.width, fmt.height, fmt.fps, face_box=face_box, cache_dir=cache_dir
+        Path(source), fmt.width, fmt.height, fmt.fps, face_box=face_box, cache_dir=cache_dir, shared=shared
     )
     return Wav2LipLipSync(fmt, avatar, generator, batch=batch)

@@ -1,0 +1,28 @@
+"""The default: MEDIA_ROOT is the store. Every process of the studio shares that folder, so there
+is nothing to send or fetch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aijesus.mediastore.base import MediaStore, ObjectMissing
+
+
+class LocalStore(MediaStore):
+    remote = False
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def put(self, path: Path, name: str) -> None:
+        return None  # already where it belongs
+
+    def get(self, name: str, path: Path) -> None:
+        if not path.exists():
+            raise ObjectMissing(f"{name} is not in the media folder")
+
+    def delete_prefix(self, prefix: str) -> int:
+        return 0  # the callers remove their local files themselves
+
+    def describe(self) -> str:
+        return f"the local folder {self.root}"
