@@ -60,11 +60,13 @@ class Studio:
         }
         self.processes: dict[str, subprocess.Popen] = {}
 
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen:
+    def start(self, name: str, argv: list[str], **env: str) -> subprocess.Popen:
+        """`env`: this process's own settings over the studio's (a worker on "another machine")."""
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 — the process owns it while it runs
         process = subprocess.Popen(
-            argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+            argv, cwd=ROOT, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
         log.close()
         self.processes[name] = process
         return process
@@ -75,15 +77,15 @@ class Studio:
             sys.executable, "-m", "daphne", "--bind", host, "--port", str(port), "aijesus.asgi:application",
         ])  # fmt: skip
 
-    def worker(self, name: str = "worker") -> subprocess.Popen:
-        """The worker as `make run` starts it: prefork, one child, both queues."""
+    def worker(self, name: str = "worker", queues: str = "", **env: str) -> subprocess.Popen:
+        """The worker as `make run` starts it: prefork, one child, both queues (or `queues`)."""
         gpu = settings.CELERY_TASK_ROUTES["builder.tasks.build_clip"]["queue"]
-        queues = f"{settings.CELERY_TASK_DEFAULT_QUEUE},{gpu}"
+        queues = queues or f"{settings.CELERY_TASK_DEFAULT_QUEUE},{gpu}"
         return self.start(name, [
             sys.executable, "-m", "celery", "-A", "aijesus", "worker", "--queues", queues,
             "--pool", "prefork", "--concurrency", "1", "--loglevel", "INFO",
             "--hostname", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
-        ])  # fmt: skip
+        ], **env)  # fmt: skip
 
     def scheduler(self) -> subprocess.Popen:
         return self.start("scheduler", [

@@ -42,7 +42,7 @@ class S3Server:
             self._server.stop()
             self._server = None
 
-    def client(self):  # noqa: ANN201 - boto3's client type is generated
+    def client(self):
         return boto3.client(
             "s3",
             endpoint_url=self.url,
@@ -62,7 +62,7 @@ class S3Server:
             "MEDIA_S3_PREFIX": prefix,
         }
 
-    def keys(self, prefix: str = "") -> list[str]:
+    def objects(self, prefix: str = "") -> list[str]:
         listed = self.client().list_objects_v2(Bucket=self.bucket, Prefix=prefix)
         return sorted(item["Key"] for item in listed.get("Contents", []))
 

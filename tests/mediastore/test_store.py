@@ -43,7 +43,7 @@ def made(root: Path, name: str, data: bytes) -> Path:
 def test_a_file_published_here_is_fetched_elsewhere_with_its_time(store_settings, s3, tmp_path):
     path = made(store_settings.MEDIA_ROOT, "clips/7/attempt-1/seg-000.wav", b"RIFF speech")
     mediastore.publish(path)
-    assert s3.keys() == ["studio/clips/7/attempt-1/seg-000.wav"]
+    assert s3.objects() == ["studio/clips/7/attempt-1/seg-000.wav"]
 
     store_settings.MEDIA_ROOT = tmp_path / "elsewhere"  # another machine's empty folder
     fetched = mediastore.local("clips/7/attempt-1/seg-000.wav")
@@ -54,7 +54,7 @@ def test_a_file_published_here_is_fetched_elsewhere_with_its_time(store_settings
 
 
 def test_missing_objects_a_store_away_and_bad_names_say_so_without_secrets(store_settings, s3):
-    with pytest.raises(mediastore.ObjectMissing, match="clips/9/none.mp4 is not in the media store"):
+    with pytest.raises(mediastore.ObjectMissing, match=r"clips/9/none\.mp4 is not in the media store"):
         mediastore.local("clips/9/none.mp4")
     for bad in ("../etc/passwd", "/abs/path", ""):
         with pytest.raises(ValueError):
@@ -69,7 +69,7 @@ def test_missing_objects_a_store_away_and_bad_names_say_so_without_secrets(store
     assert SECRET_KEY not in message and ACCESS_KEY not in message
     s3.start()
     mediastore.publish(path, patience=0)
-    assert s3.keys("studio/clips/8/") == ["studio/clips/8/a.mp4"]
+    assert s3.objects("studio/clips/8/") == ["studio/clips/8/a.mp4"]
 
 
 def test_publish_waits_for_a_store_that_comes_back(store_settings, s3):
@@ -90,7 +90,7 @@ def test_publish_waits_for_a_store_that_comes_back(store_settings, s3):
     finally:
         logging.getLogger("aijesus.mediastore").removeHandler(handler)
     assert retried.is_set()
-    assert s3.keys("studio/clips/5/") == ["studio/clips/5/attempt-1/clip.vtt"]
+    assert s3.objects("studio/clips/5/") == ["studio/clips/5/attempt-1/clip.vtt"]
 
 
 class _Refusing(BaseHTTPRequestHandler):
@@ -138,9 +138,9 @@ def test_remove_takes_an_attempt_and_leaves_its_neighbours(store_settings, s3):
     for name in ("clips/3/attempt-1/a.wav", "clips/3/attempt-1/a.json", "clips/3/attempt-10/b.wav"):
         mediastore.publish(made(root, name, b"x"))
     mediastore.remove("clips/3/attempt-1")
-    assert s3.keys() == ["studio/clips/3/attempt-10/b.wav"]
+    assert s3.objects() == ["studio/clips/3/attempt-10/b.wav"]
     mediastore.remove("clips/3")
-    assert s3.keys() == []
+    assert s3.objects() == []
 
 
 def test_the_local_store_sends_nothing(settings, tmp_path):
@@ -165,3 +165,16 @@ def test_the_local_cache_keeps_the_newest_within_its_bound(tmp_path):
     busy = LocalCache(tmp_path, limit_bytes=100, grace=3600.0)
     busy.used(files[2])
     assert files[2].exists() and not files[1].exists()  # the one left from before went first
+
+
+@pytest.mark.django_db
+def test_the_system_page_names_the_store_and_never_its_keys(store_settings, s3, admin_client):
+    from aijesus.studio.system.services import media_store_check
+
+    ok = media_store_check()
+    assert (ok.status, ok.value) == ("ok", f"bucket {s3.bucket!r} at {s3.url} (prefix studio/)")
+    page = admin_client.get("/system/").content.decode()
+    assert s3.bucket in page and SECRET_KEY not in page and ACCESS_KEY not in page
+    s3.stop()
+    down = media_store_check()
+    assert down.status == "fail" and "cannot be reached" in down.detail and "MEDIA_S3_" in down.fix

@@ -9,6 +9,7 @@ from aijesus.studio.system.engines import persona_checks
 from aijesus.studio.system.report import FAIL, OFF, OK, WARN, Check, summary
 from aijesus.studio.system.services import (
     database_check,
+    media_store_check,
     redis_check,
     stream_output_check,
     streamer_check,
@@ -25,7 +26,7 @@ def run_checks(*, live: bool = True, workers: bool = True, redis_url: str | None
     from aijesus.studio.models import Persona
 
     timeout = settings.SYSTEM_CHECK_TIMEOUT
-    checks = [database_check(), redis_check(redis_url)]
+    checks = [database_check(), redis_check(redis_url), media_store_check(live=live)]
     if checks[0].status == FAIL:
         persona = None
         checks.append(Check("persona", "Persona", FAIL, "unknown", "The database cannot be read."))

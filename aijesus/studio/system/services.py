@@ -231,3 +231,28 @@ def twitch_check() -> Check:
             fix="Chat page → Connect Twitch.",
         )
     return Check("twitch", "Twitch chat", OK, value, f"scopes: {', '.join(account.scope_list) or 'none'}")
+
+
+def media_store_check(*, live: bool = True) -> Check:
+    """Where clips and avatars are kept: MEDIA_ROOT, or the S3-compatible store remote workers share."""
+    from aijesus import mediastore
+
+    store = mediastore.store()
+    value = store.describe()
+    if not store.remote:
+        return Check("media", "Media store", OK, value, "every process shares this folder")
+    if not live:
+        return Check("media", "Media store", OK, value, "not contacted (offline check)")
+    try:
+        store.check()
+    except mediastore.StoreUnavailable as exc:
+        return Check(
+            "media",
+            "Media store",
+            FAIL,
+            value,
+            str(exc),
+            fix="Check MEDIA_S3_ENDPOINT_URL, MEDIA_S3_BUCKET and the MEDIA_S3_* credentials "
+            "(docs/deploy.md); builds wait and retry meanwhile.",
+        )
+    return Check("media", "Media store", OK, value, "reachable; workers elsewhere share it")
