@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,11 +102,13 @@ def collected_static(tmp_path_factory) -> Path:
     return data / "static"
 
 
-@pytest.fixture
-def studio(
-    transactional_db, redis_url, sprite_cache, collected_static, tmp_path, settings
-) -> Iterator[Studio]:
-    """The dashboard on a free port and a gpu-queue worker, sharing the test database and Redis."""
+@contextmanager
+def running_studio(
+    tmp_path: Path, settings, redis_url: str, sprite_cache: Path, collected_static: Path,
+    *, web_env: dict[str, str] | None = None, worker_env: dict[str, str] | None = None,
+) -> Iterator[Studio]:  # fmt: skip
+    """The dashboard on a free port and a gpu + library worker, sharing the test database and
+    Redis. `web_env` / `worker_env`: settings of their own (a worker on another machine)."""
     media = tmp_path / "media"
     settings.MEDIA_ROOT = media
     link_studio_cache(media, sprite_cache)  # the worker loads the character, not draws it
@@ -120,17 +123,27 @@ def studio(
         "DATA_DIR": str(tmp_path / "data"),
         "MEDIA_ROOT": str(media),
         **SMALL,
+        **(web_env or {}),
     }
     port = free_port()
     server = Studio(f"http://127.0.0.1:{port}", port, env, tmp_path / "daphne.log", media)
     server.start()
-    worker_env = {k: env[k] for k in ("CHANNELS_PREFIX", "DATA_DIR", "MEDIA_ROOT")} | SMALL
+    worker = {k: env[k] for k in ("CHANNELS_PREFIX", "DATA_DIR", "MEDIA_ROOT")} | SMALL | (worker_env or {})
     try:
-        with celery_worker(redis_url, "gpu,library", tmp_path / "worker.log", **worker_env):
+        with celery_worker(redis_url, "gpu,library", tmp_path / "worker.log", **worker):
             yield server
     finally:
         server.stop()
         end_other_sessions()
+
+
+@pytest.fixture
+def studio(
+    transactional_db, redis_url, sprite_cache, collected_static, tmp_path, settings
+) -> Iterator[Studio]:
+    """The dashboard on a free port and a gpu-queue worker, sharing the test database and Redis."""
+    with running_studio(tmp_path, settings, redis_url, sprite_cache, collected_static) as server:
+        yield server
 
 
 def end_other_sessions(timeout: float = 10.0) -> None:
@@ -175,8 +188,7 @@ def browser(monkeypatch) -> Iterator[object]:
             connections.close_all()
 
 
-@pytest.fixture
-def moderator_login(studio):
+def seeded_with_moderator():
     """The studio seeded, and a moderator who can log in as `log_in` does."""
     from django.contrib.auth import get_user_model
 
@@ -187,6 +199,11 @@ def moderator_login(studio):
     user = get_user_model().objects.create_user("alice", password=PASSWORD)
     user.groups.add(ensure_moderator_group())
     return user
+
+
+@pytest.fixture
+def moderator_login(studio):
+    return seeded_with_moderator()
 
 
 def log_in(page, studio) -> None:
