@@ -22,7 +22,11 @@ previous answer aired, uniform), STUDIO_LATENCY_SEED (13), STUDIO_LATENCY_HOG ("
 busy loop pinned to one core, about half of a quiet 2-core machine; "pin": the studio, its
 browser and this process held to one core, half the machine however busy the rest of it is;
 "both": normal and hog; "all": all three),
-STUDIO_LATENCY_CLIP_BENCH ("1"; "0" skips clip_build).
+STUDIO_LATENCY_CLIP_BENCH ("1"; "0" skips clip_build), STUDIO_LATENCY_STORE ("1": after the
+runs above, one more with MEDIA_STORAGE=s3 against an S3-protocol server on this machine and the
+workers on a MEDIA_ROOT of their own, as a GPU worker elsewhere is; "0" skips it). The store's
+extra approval → on air time is reported against the "normal" run of the same invocation (goal,
+issue 16: ≤ 0.3 s at p50).
 """
 
 from __future__ import annotations
@@ -74,7 +78,7 @@ QUESTIONS = [
     "What is the bread of life?",
     "How do I begin again?",
 ]
-GOALS = {"approval_to_on_air_p50_s": 1.5, "approval_to_on_air_p95_s": 3.0}
+GOALS = {"approval_to_on_air_p50_s": 1.5, "approval_to_on_air_p95_s": 3.0, "s3_store_extra_p50_s": 0.3}
 POLL_S = 0.25  # the streamer publishes its state about once a second
 CLIP_TIMEOUT_S = 300.0  # a build, its airing (~30 s) and slack on a slowed machine
 
@@ -84,7 +88,7 @@ class Options:
     questions: int
     pause_s: tuple[float, float]
     seed: int
-    runs: tuple[str, ...]  # "normal", "with_hog", "one_core"
+    runs: tuple[str, ...]  # "normal", "with_hog", "one_core", "s3_store"
     clip_bench: bool
 
     @classmethod
@@ -105,7 +109,7 @@ class Options:
             questions=int(os.environ.get("STUDIO_LATENCY_QUESTIONS", "20")),
             pause_s=(low, high),
             seed=int(os.environ.get("STUDIO_LATENCY_SEED", "13")),
-            runs=runs[hog],
+            runs=runs[hog] + (("s3_store",) if os.environ.get("STUDIO_LATENCY_STORE", "1") != "0" else ()),
             clip_bench=os.environ.get("STUDIO_LATENCY_CLIP_BENCH", "1") != "0",
         )
 
@@ -129,8 +133,20 @@ def run() -> dict[str, Any]:
     }
     for mode in opts.runs:
         result[mode] = _session(opts, mode)
+    if "normal" in result and "s3_store" in result:
+        result["s3_store_extra"] = _store_extra(result["normal"], result["s3_store"])
     result["goals"] = GOALS
     return result
+
+
+def _store_extra(local: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:
+    """Approval → on air with the S3 store, against the local folder, measured in one invocation."""
+    extra: dict[str, Any] = {}
+    for stat in ("p50", "p95"):
+        a, b = local["approval_to_on_air_s"].get(stat), store["approval_to_on_air_s"].get(stat)
+        extra[f"{stat}_s"] = None if a is None or b is None else round(b - a, 3)
+        extra[f"{stat}_ratio"] = None if not a or b is None else round(b / a, 2)
+    return extra
 
 
 def _source() -> dict[str, Any]:
@@ -179,14 +195,21 @@ def _session(opts: Options, mode: str) -> dict[str, Any]:
         redis = BundledRedis(root / "redis")
         redis_url = redis.start()
         stack.callback(redis.stop)
-        studio = Studio(redis_url, root / "media", root / "logs", DATA_DIR=str(root / "data"))
+        store: dict[str, str] = {}
+        if mode == "s3_store":
+            from bench.store import s3_store
+
+            store = stack.enter_context(s3_store(root / "logs"))
+        studio = Studio(redis_url, root / "media", root / "logs", DATA_DIR=str(root / "data"), **store)
         stack.callback(studio.stop_all)
         stack.enter_context(_this_process_on(redis_url, studio.env["CHANNELS_PREFIX"]))
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
             cwd=ROOT, env=studio.env, check=True, capture_output=True,
         )  # fmt: skip
-        watch, idle_clip, commands, ready_s = _bring_up(studio, stack, redis_url)
+        # With the store, the workers are "another machine": a MEDIA_ROOT of their own.
+        elsewhere = {"MEDIA_ROOT": str(root / "gpu-box")} if store else {}
+        watch, idle_clip, commands, ready_s = _bring_up(studio, stack, redis_url, elsewhere)
 
         roots = _roots(studio, watch.dash, redis, hog_process)
         before, busy_before, bench_before = cpu.snapshot(), cpu.busy_seconds(), _own_cpu()
@@ -244,7 +267,7 @@ def _session(opts: Options, mode: str) -> dict[str, Any]:
 
 
 def _bring_up(
-    studio: Any, stack: contextlib.ExitStack, redis_url: str
+    studio: Any, stack: contextlib.ExitStack, redis_url: str, elsewhere: dict[str, str]
 ) -> tuple[Watch, int, dict[str, str], float]:
     """The studio up and warm, the dashboard open. Before the streamer starts, one question is
     built with nothing else on air: its build speed is the idle figure this run compares with.
@@ -255,7 +278,7 @@ def _bring_up(
 
     port = _free_port()
     started = time.monotonic()
-    commands = _start_procfile(studio, port, without={"streamer"})
+    commands = _start_procfile(studio, port, without={"streamer"}, workers_env=elsewhere)
     studio.wait_until(lambda: _listening(port), "the dashboard to listen", timeout=180)
     studio.wait_until(lambda: "ready." in _log(studio, "worker"), "the worker to be ready", timeout=300)
     # The browser's event loop owns this thread: the ORM works in a thread of its own.
@@ -466,7 +489,8 @@ def _this_process_on(redis_url: str, prefix: str) -> Iterator[None]:
 
 
 def _start_procfile(studio: Any, port: int, *, only: set[str] | None = None,
-                    without: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:  # fmt: skip
+                    without: frozenset[str] | set[str] = frozenset(),
+                    workers_env: dict[str, str] | None = None) -> dict[str, str]:  # fmt: skip
     """Every process of the Procfile, as `make run` starts them; returns name → command line.
 
     The four known ones go through bench/studio.py (the same command lines; the worker gets a
@@ -488,12 +512,13 @@ def _start_procfile(studio: Any, port: int, *, only: set[str] | None = None,
         if name == "web":
             studio.web(port)
         elif name == "worker":
-            studio.worker()
+            studio.worker(**(workers_env or {}))
         elif name == "scheduler":
             studio.scheduler()
         else:
             # exec: the process we hold (and measure) is the command itself, not a shell.
-            studio.start(name, ["/bin/sh", "-c", f"exec {command}"])
+            own = (workers_env or {}) if name == "library" else {}
+            studio.start(name, ["/bin/sh", "-c", f"exec {command}"], **own)
         started[name] = " ".join(studio.processes[name].args)
     return started
 

@@ -131,10 +131,10 @@ class S3Store(MediaStore):
             error = exc.response.get("Error", {})
             code = str(error.get("Code", ""))
             status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
-            if code in _MISSING or (status == "404" and code != "NoSuchBucket" and name):
-                return ObjectMissing(f"{name} is not in {what}")
             if code == "NoSuchBucket" or (status == "404" and not name):
                 return StoreUnavailable(f"{what}: the bucket does not exist")
+            if code in _MISSING or status == "404":
+                return ObjectMissing(f"{name} is not in {what}")
             if code in _REFUSED or status == "403":
                 return StoreUnavailable(f"{what} refused the credentials ({code or status})")
             return StoreUnavailable(f"{what} answered {code or status or 'an error'}")

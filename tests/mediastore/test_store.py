@@ -4,6 +4,7 @@ credentials each say so, never with a secret; removal, and the bounded local cac
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import threading
@@ -178,3 +179,17 @@ def test_the_system_page_names_the_store_and_never_its_keys(store_settings, s3, 
     s3.stop()
     down = media_store_check()
     assert down.status == "fail" and "cannot be reached" in down.detail and "MEDIA_S3_" in down.fix
+
+
+def test_the_command_creates_the_bucket_and_checks_it(store_settings, s3):
+    from django.core.management import CommandError, call_command
+
+    store_settings.MEDIA_S3_BUCKET = "studio-made-by-command"
+    out = io.StringIO()
+    call_command("mediastore", "--create-bucket", stdout=out)
+    assert "Created bucket 'studio-made-by-command'" in out.getvalue()
+    call_command("mediastore", "--create-bucket", stdout=out)
+    assert "Found bucket 'studio-made-by-command'" in out.getvalue()
+    s3.stop()
+    with pytest.raises(CommandError, match="cannot be reached"):
+        call_command("mediastore", stdout=out)

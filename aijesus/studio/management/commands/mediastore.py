@@ -1,0 +1,32 @@
+"""`manage.py mediastore [--create-bucket]`: where clips and avatars are kept, and whether that
+store answers. With MEDIA_STORAGE=s3, `--create-bucket` makes the bucket if it is not there (MinIO
+and first trials; on AWS, R2 or B2 you would usually create it in their console)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from aijesus import mediastore
+
+
+class Command(BaseCommand):
+    help = "Show the media store (MEDIA_STORAGE) and check that it answers."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--create-bucket", action="store_true", help="create the S3 bucket if missing")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        store = mediastore.store()
+        if options["create_bucket"] and store.remote:
+            try:
+                made = store.create_bucket()  # type: ignore[attr-defined]
+            except mediastore.StoreUnavailable as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(f"{'Created' if made else 'Found'} {store.describe()}.")
+        try:
+            store.check()
+        except mediastore.StoreUnavailable as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"Media store: {store.describe()}: answers.")
