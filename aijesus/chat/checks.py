@@ -74,7 +74,12 @@ def apply_automod(items: list[Item], automod: AutoMod) -> list[Item]:
     """Twitch AutoMod's verdict on the questions still open: one it would hold is held for a
     moderator with Twitch's word; one it could not judge is held as "not checked", never lost.
     Where Twitch no longer serves the check, the step turns itself off and says so once."""
-    open_ = [i for i, (_, s) in enumerate(items) if s is not None and s.verdict != DROPPED]
+    # A message Twitch already holds has AutoMod's verdict: asking again would spend the budget.
+    open_ = [
+        i
+        for i, (e, s) in enumerate(items)
+        if s is not None and s.verdict != DROPPED and not (isinstance(e, ChatMessage) and e.held is not None)
+    ]
     if not open_:
         return items
     ids = {

@@ -243,3 +243,13 @@ def test_twitch_refusing_the_subscription_leaves_chat_running(holds_on):
         question(twitch, "What is mercy?")
         assert twitch.subscribed("channel.chat.message") is not None
         assert twitch.subscribed("automod.message.hold") is None
+
+
+@pytest.mark.django_db
+def test_a_held_message_is_not_checked_again_and_keeps_twitchs_word(holds_on):
+    twitch = holds_on
+    connect(twitch, CHANNEL, [*OWNER_SCOPES, "moderation:read"])
+    ChatSettings.objects.update(automod_check=True)
+    q = held_question(Ingestor(source="twitch"), "m-5")
+    assert twitch.automod_requests == []  # no Check AutoMod Status call spent on it
+    assert q.prescreen_reason == "held by Twitch AutoMod: aggressive, level 1"
