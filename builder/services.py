@@ -82,7 +82,9 @@ def clip_build(*, clip_id: int) -> str:
         send_to_store(list(result.files.values()))
     except TransientBuildError as exc:
         _discard(out_dir)
-        return lifecycle.release(clip_id=clip_id, attempt=claim.attempt, reason=str(exc))
+        if lifecycle.release(clip_id=clip_id, attempt=claim.attempt, reason=str(exc)) == Clip.Status.QUEUED:
+            raise  # the task retries with its backoff, as for a transient error during the build
+        return _status(clip_id)
     files = {name: media_name(path) for name, path in result.files.items()}
     finished = lifecycle.finish(
         clip_id=clip_id,

@@ -46,7 +46,7 @@ def build_clip(self, clip_id: int) -> str:  # noqa: ANN001 — Celery's bound ta
     ignore_result=True,
     acks_late=True,
     # A media store away for a while: tried again, 10 s, 20 s, 40 s… apart (the clip airs anyway).
-    autoretry_for=(StoreUnavailable,),
+    autoretry_for=(StoreUnavailable, TransientBuildError),
     retry_backoff=10,
     max_retries=6,
 )

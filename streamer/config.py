@@ -50,6 +50,7 @@ def idle_source(fmt: MediaFormat) -> IdleSource:
     engine the builder picks. If it cannot be had the idle loop is a still backdrop."""
     from aijesus.studio.models import Persona
     from builder.engines import lipsync_for, media_format, with_defaults
+    from builder.errors import BuildError, TransientBuildError
 
     persona = Persona.objects.active()
     data = with_defaults(persona.snapshot()) if persona else {"name": "Studio"}
@@ -60,7 +61,7 @@ def idle_source(fmt: MediaFormat) -> IdleSource:
         return _drawn(data.get("name", "Studio"), fmt)
     try:
         engine, warnings = lipsync_for(data)
-    except (OSError, ValueError, LipSyncError) as exc:
+    except (OSError, ValueError, LipSyncError, BuildError, TransientBuildError) as exc:  # its avatar file
         log.error("cannot load the idle character (%s); idling on a still backdrop", exc)
         return IdleSource(fmt, None)
     for warning in warnings:
@@ -86,14 +87,14 @@ def clip_drawing(clip: Any, fmt: MediaFormat, fallback: LipSyncEngine | None) ->
     If that character cannot be had at the stream's size, the idle loop's character speaks."""
     from builder.drawing import Graphics, clip_overlays
     from builder.engines import lipsync_for, media_format, with_defaults
-    from builder.errors import BuildError
+    from builder.errors import BuildError, TransientBuildError
 
     built = media_format()
     engine = fallback
     if (fmt.width, fmt.height, fmt.fps) == (built.width, built.height, built.fps):
         try:
             engine, _ = lipsync_for(with_defaults(clip.persona_version.data))
-        except (OSError, ValueError, LipSyncError, BuildError) as exc:  # BuildError: its avatar file
+        except (OSError, ValueError, LipSyncError, BuildError, TransientBuildError) as exc:  # its avatar
             log.error("clip %s: cannot load its character (%s); the idle one speaks", clip.pk, exc)
     if engine is not None and not engine.draws_live:
         engine = fallback  # its segments are video; only a speech segment would use this

@@ -173,6 +173,8 @@ class PlayoutThread:
                         log.warning("playout: the database is unreachable (the stream goes on): %s", exc)
                     self.db_ok = False
                     connection.close()
+                except Exception:  # this thread must outlive any one bad round
+                    log.exception("playout: a round failed (the stream goes on; next round soon)")
         finally:
             connection.close()
 

@@ -3,9 +3,10 @@
 - A held message that is a question becomes a waiting question flagged "held by Twitch AutoMod"
   (never auto-approved) with an `AutoModHold` row carrying Twitch's category and level.
 - A moderator's approve or reject here is sent to Twitch as ALLOW or DENY by the chat reader
-  (`send_decisions`, about once a second): the row is the outbox, so a decision made while Twitch
-  or the reader is down is sent once both are back. Questions our system dropped (queue cap) are
-  not a moderator's decision and are left to Twitch's own moderators.
+  (`send_decisions`, about once a second, on a thread of its own): the row is the outbox, so a
+  decision made while Twitch or the reader is down is sent once both are back, for as long as
+  Twitch keeps a hold (HOLD_PATIENCE). Questions our system dropped (queue cap) are not a
+  moderator's decision and are left to Twitch's own moderators.
 - A hold resolved on Twitch (by anyone) moves our row: allowed → the question stays in the queue
   as an ordinary one; denied or expired → the question leaves the queue, with the reason.
 - When Twitch allows a message, it arrives in chat again with the same id: not a second question.
@@ -35,7 +36,9 @@ log = logging.getLogger(__name__)
 Item = tuple[ChatEvent, Screened | None]
 S = Question.Status
 ALLOWED = frozenset({S.APPROVED, S.BUILDING, S.READY, S.AIRED, S.FAILED})  # a moderator approved it
-MAX_ATTEMPTS = 5
+HOLD_PATIENCE = timedelta(minutes=10)  # past this Twitch has let the hold expire: stop trying
+MAX_ATTEMPTS = 100  # a row at this count is never tried again (set at once for a final refusal)
+MAX_BACKOFF_SECONDS = 60
 SEND_BATCH = 20
 
 
@@ -93,7 +96,7 @@ def apply_resolutions(events: list[HoldResolved]) -> int:
             continue
         who = event.moderator or "Twitch"
         hold.state = event.status
-        hold.resolved_by = f"{who} on Twitch" if event.status in ("approved", "denied") else "Twitch"
+        hold.resolved_by = (f"{who} on Twitch" if event.status in ("approved", "denied") else "Twitch")[:100]
         hold.resolved_at = timezone.now()
         hold.save(update_fields=["state", "resolved_by", "resolved_at"])
         _follow(hold, event.status, who)
@@ -142,11 +145,18 @@ def send_decisions(automod: AutoMod, owner_token: tuple[str, str] | NotChecked) 
     for hold in due:
         allow = hold.question.status in ALLOWED
         try:
+            if timezone.now() - hold.held_at > HOLD_PATIENCE:
+                minutes = HOLD_PATIENCE.total_seconds() / 60
+                raise NotResolved(
+                    f"held more than {minutes:g} minutes ago: Twitch has let it expire", final=True
+                )
             if isinstance(owner_token, NotChecked):
                 raise NotResolved(str(owner_token), final=False)
             automod.resolve(owner_token[0], owner_token[1], hold.message_id, allow=allow)
         except NotResolved as exc:
             _failed(hold, "ALLOW" if allow else "DENY", exc)
+            if not exc.final:
+                break  # Twitch (or the token) is not there: the others wait for the next round
         else:
             _sent(hold, allow)
             sent += 1
@@ -160,7 +170,7 @@ def _sent(hold: AutoModHold, allow: bool) -> None:
     with transaction.atomic():
         updated = AutoModHold.objects.filter(pk=hold.pk, state=AutoModHold.State.HELD).update(
             state=AutoModHold.State.APPROVED if allow else AutoModHold.State.DENIED,
-            resolved_by=f"{who} in the studio",
+            resolved_by=f"{who} in the studio"[:100],
             resolved_at=timezone.now(),
             attempts=hold.attempts + 1,
             twitch_note=f"{action} taken by Twitch",
@@ -183,7 +193,7 @@ def _failed(hold: AutoModHold, action: str, exc: NotResolved) -> None:
     with transaction.atomic():
         AutoModHold.objects.filter(pk=hold.pk).update(
             attempts=attempts,
-            next_attempt_at=timezone.now() + timedelta(seconds=2**attempts),
+            next_attempt_at=timezone.now() + timedelta(seconds=min(2**attempts, MAX_BACKOFF_SECONDS)),
             twitch_note=note[:300],
         )
         if giving_up:

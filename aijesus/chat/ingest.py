@@ -77,6 +77,8 @@ class Ingestor:
         self._checks: RemoteChecks | None = None
         self._automod: AutoMod | None = None
         self._thread: threading.Thread | None = None
+        self._holds_thread: threading.Thread | None = None
+        self._resolver: AutoMod | None = None  # the holds thread's own client
         self._stopping = threading.Event()
         self._due: dict[str, float] = {}
         self._reported: Counter[str] = Counter()
@@ -104,6 +106,9 @@ class Ingestor:
     def start(self) -> Ingestor:
         self._thread = threading.Thread(target=self._run, name="chat-ingest", daemon=True)
         self._thread.start()
+        # Decisions on AutoMod-held questions wait on Twitch: never on the thread that stores chat.
+        self._holds_thread = threading.Thread(target=self._send_holds, name="chat-holds", daemon=True)
+        self._holds_thread.start()
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -112,6 +117,8 @@ class Ingestor:
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._holds_thread is not None:
+            self._holds_thread.join(timeout)
 
     def wait_idle(self, timeout: float) -> bool:
         """True once everything submitted so far has been written."""
@@ -323,8 +330,6 @@ class Ingestor:
         try:
             if self._every("aging", AGING_SECONDS, now):
                 age_waiting_questions()
-            if self._every("holds", HOLDS_SECONDS, now):
-                self.send_hold_decisions()
             config = self._config.current() if self.replier is not None else None
             if config is not None and config.replies and self._every("announce", ANNOUNCE_SECONDS, now):
                 self.announce_aired()
@@ -340,13 +345,25 @@ class Ingestor:
         """Moderators' approvals and rejections of AutoMod-held questions, sent to Twitch."""
         if not holds.waiting_decisions():
             return 0
-        if self._automod is None:
-            self._automod = checks.automod_from_settings()
+        if self._resolver is None:
+            self._resolver = checks.automod_from_settings()
         try:
             token: tuple[str, str] | NotChecked = checks.owner_token(holds.MANAGE_SCOPE)
         except NotChecked as exc:
             token = exc
-        return holds.send_decisions(self._automod, token)
+        return holds.send_decisions(self._resolver, token)
+
+    def _send_holds(self) -> None:
+        try:
+            while not self._stopping.wait(HOLDS_SECONDS):
+                close_old_connections()
+                try:
+                    self.send_hold_decisions()
+                except Exception:  # this thread must outlive one bad round (the database, Twitch)
+                    log.exception("sending decisions on AutoMod-held questions failed; trying again")
+                    connection.close()
+        finally:
+            connection.close()
 
     def _every(self, name: str, seconds: float, now: float) -> bool:
         if now < self._due.get(name, 0.0):

@@ -14,10 +14,13 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from boto3.exceptions import S3UploadFailedError
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 from storages.backends.s3 import S3Storage
 
 from aijesus.mediastore.base import MediaStore, ObjectMissing, StoreUnavailable
@@ -30,6 +33,7 @@ _REFUSED = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"
 class S3Store(MediaStore):
     remote = True
 
+    @method_decorator(sensitive_variables("secret_key", "access_key"))
     def __init__(
         self,
         *,
@@ -76,8 +80,11 @@ class S3Store(MediaStore):
             raise self._error(exc, name) from None
 
     def get(self, name: str, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".fetch-")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".fetch-")
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot write {name} here: {exc.strerror or exc}") from None
         try:
             with os.fdopen(fd, "wb") as out:
                 response: dict[str, Any] = self.storage.bucket.Object(self.key(name)).get()
@@ -89,6 +96,8 @@ class S3Store(MediaStore):
             os.replace(tmp, path)  # readers never see a half-fetched file
         except (BotoCoreError, ClientError) as exc:
             raise self._error(exc, name) from None
+        except OSError as exc:  # the local disk (full, or the folder went away)
+            raise StoreUnavailable(f"cannot write {name} here: {exc.strerror or exc}") from None
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -120,7 +129,7 @@ class S3Store(MediaStore):
         return True
 
     def describe(self) -> str:
-        where = self.endpoint_url or "AWS S3"
+        where = _without_userinfo(self.endpoint_url) or "AWS S3"
         return f"bucket {self.bucket_name!r} at {where}" + (
             f" (prefix {self.prefix}/)" if self.prefix else ""
         )
@@ -139,3 +148,12 @@ class S3Store(MediaStore):
                 return StoreUnavailable(f"{what} refused the credentials ({code or status})")
             return StoreUnavailable(f"{what} answered {code or status or 'an error'}")
         return StoreUnavailable(f"{what} cannot be reached ({type(exc).__name__})")
+
+
+def _without_userinfo(url: str) -> str:
+    """An endpoint as shown to people: never user:password@ (some write credentials into URLs)."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return url
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))

@@ -154,18 +154,26 @@ def test_the_local_store_sends_nothing(settings, tmp_path):
 
 
 def test_the_local_cache_keeps_the_newest_within_its_bound(tmp_path):
+    before = made(tmp_path, "clips/1/attempt-1/from-before-the-store.mp4", b"x" * 5000)
     cache = LocalCache(tmp_path, limit_bytes=1000, grace=0.0)
     files = []
     for i in range(3):
-        files.append(made(tmp_path, f"clips/1/attempt-1/seg-{i}.wav", b"x" * 400))
+        files.append(made(tmp_path, f"clips/2/attempt-1/seg-{i}.wav", b"x" * 400))
         cache.used(files[-1])
     assert [p.exists() for p in files] == [False, True, True]
     assert cache.total == 800
+    assert before.exists()  # never sent nor fetched here: perhaps in no store at all, never removed
 
-    # A restart finds what the last run left, and a file used within the grace period stays.
-    busy = LocalCache(tmp_path, limit_bytes=100, grace=3600.0)
-    busy.used(files[2])
-    assert files[2].exists() and not files[1].exists()  # the one left from before went first
+
+def test_a_file_another_process_used_lately_stays(tmp_path):
+    mine = LocalCache(tmp_path, limit_bytes=500, grace=300.0)
+    theirs = LocalCache(tmp_path, limit_bytes=10**9, grace=300.0)  # the streamer, sharing the folder
+    old = made(tmp_path, "clips/3/attempt-1/seg-0.wav", b"x" * 400)
+    mine.used(old)
+    os.utime(old, ns=(1_000_000_000, 1_000_000_000))  # long unused...
+    theirs.used(old)  # ...until the streamer fetched it ahead of air: in use again
+    mine.used(made(tmp_path, "clips/3/attempt-1/seg-1.wav", b"x" * 400))
+    assert old.exists() and old.stat().st_mtime_ns == 1_000_000_000  # kept, its time untouched
 
 
 @pytest.mark.django_db
@@ -193,3 +201,20 @@ def test_the_command_creates_the_bucket_and_checks_it(store_settings, s3):
     s3.stop()
     with pytest.raises(CommandError, match="cannot be reached"):
         call_command("mediastore", stdout=out)
+
+
+@pytest.mark.django_db
+def test_avatars_from_before_the_store_are_sent(store_settings, s3):
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    from aijesus.studio.models import Avatar
+
+    store_settings.MEDIA_STORAGE = "local"  # uploaded before the switch
+    avatar = Avatar.objects.create(name="Old", kind=Avatar.Kind.VIDEO)
+    avatar.source.save("old.png", ContentFile(b"png"))
+    store_settings.MEDIA_STORAGE = "s3"
+    out = io.StringIO()
+    call_command("mediastore", "--send-avatars", stdout=out)
+    assert "Sent 1 avatar file(s)." in out.getvalue()
+    assert s3.objects(f"studio/{avatar.source.name}") == [f"studio/{avatar.source.name}"]

@@ -18,6 +18,7 @@ contains the token.
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import urllib.error
@@ -121,6 +122,8 @@ class AutoMod:
                 return response.read()
         except urllib.error.HTTPError as exc:
             raise _Refused(exc.code) from None
+        except http.client.HTTPException as exc:  # an answer cut off or not HTTP at all
+            raise NotChecked(f"Twitch's answer broke off ({type(exc).__name__})") from None
         except TimeoutError:
             raise NotChecked(f"Twitch did not answer within {self.timeout:g} s") from None
         except (urllib.error.URLError, OSError) as exc:

@@ -213,6 +213,8 @@ class StudioClient(twitchio.Client):
             return
         channel = self.channel_id
         assert channel
+        if self._holds_refused_at >= 0:  # refused before: the owner may have connected again since
+            await self._reload_token(channel)
         if channel not in self.tokens:
             self._holds_refused_at = loop.time()
             log.warning("AutoMod holds need the channel owner's account: connect it on the chat page")
@@ -231,6 +233,16 @@ class StudioClient(twitchio.Client):
             return
         self._holds_subscribed = True
         log.info("AutoMod holds of %s come to the studio's queue", self.source.config.channel)
+
+    async def _reload_token(self, user_id: str) -> None:
+        """The account's token as the database has it now (Connect Twitch may have replaced it)."""
+        stored = await asyncio.to_thread(self.source.tokens.load)
+        for owner, access, refresh in stored:
+            if owner == user_id:
+                try:
+                    await self.add_token(access, refresh)
+                except (InvalidTokenException, HTTPException) as exc:
+                    log.warning("Twitch account %s could not be used (%s)", user_id, _safe(exc))
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
