@@ -103,7 +103,9 @@ def share(avatar: Avatar) -> None:
     machines find it. If the store will not take it, the avatar is removed again and
     StoreUnavailable says why: an avatar no remote worker could use is not kept half-way."""
     try:
-        mediastore.publish(Path(avatar.source.path))
+        # No waiting for a store that is away: the moderator is told now (and the dashboard's
+        # other requests are not held up behind this one).
+        mediastore.publish(Path(avatar.source.path), patience=0)
     except mediastore.StoreUnavailable:
         unpacked = unpacked_path(avatar) if avatar.kind == Avatar.Kind.SPRITE else None
         Path(avatar.source.path).unlink(missing_ok=True)
