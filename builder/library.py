@@ -11,7 +11,7 @@ import numpy as np
 from django.conf import settings
 
 from aijesus import mediastore
-from aijesus.studio import lifecycle
+from aijesus.studio import clip_media, lifecycle
 from aijesus.studio.models import Clip, Segment
 from builder.drawing import Graphics, clip_overlays, sentence_frames
 from builder.encode.segment import encode_segment
@@ -55,7 +55,7 @@ def clip_render_library(*, clip_id: int, attempt: int) -> str:
     pcm = np.concatenate(
         [_padded(speech.pcm, seg.duration, rate) for (speech, _), seg in zip(speeches, segments, strict=True)]
     )
-    out = lifecycle.attempt_dir(clip_id, attempt) / "clip.mp4"
+    out = clip_media.attempt_dir(clip_id, attempt) / "clip.mp4"
     partial = out.with_suffix(".partial.mp4")
     encode_segment(frames(), pcm, rate, partial, fmt)
     partial.replace(out)

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 
 from aijesus import mediastore
-from aijesus.studio import lifecycle
+from aijesus.studio import clip_media, lifecycle
 from aijesus.studio.models import Clip
 from builder.encode.speech import segment_files
 from builder.errors import BuildCancelled, BuildError, TransientBuildError
@@ -49,7 +49,7 @@ def clip_build(*, clip_id: int) -> str:
     if claim is None:
         return _not_claimed(clip_id)
     clip = Clip.objects.select_related("question", "persona_version").get(pk=clip_id)
-    out_dir = lifecycle.attempt_dir(clip_id, claim.attempt)
+    out_dir = clip_media.attempt_dir(clip_id, claim.attempt)
     with Heartbeat(claim) as beat:
         try:
             result = _run(clip, claim, out_dir, beat)

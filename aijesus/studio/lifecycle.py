@@ -24,10 +24,8 @@ boundary, nothing is counted, and the rebuilt answer airs whole later.
 from __future__ import annotations
 
 import logging
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +35,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from aijesus.studio.broadcast import broadcast_on_commit
+from aijesus.studio.clip_media import remove_media
 from aijesus.studio.models import Clip, PersonaVersion, Question, Segment
 
 log = logging.getLogger(__name__)
@@ -343,33 +342,6 @@ def rebuild(*, clip_id: int, attempt: int, why: str) -> str | None:
         transaction.on_commit(lambda: send(clip_id), robust=True)
     log.warning("clip %s: %s", clip_id, note)
     return S.QUEUED
-
-
-# -- media
-
-
-def attempt_dir(clip_id: int, attempt: int) -> Path:
-    """Where one build attempt writes its files: attempts never overwrite each other's."""
-    return Path(settings.MEDIA_ROOT) / "clips" / str(clip_id) / f"attempt-{attempt}"
-
-
-def remove_media(clip_id: int, *, keep: int | None = None) -> None:
-    """Delete a clip's attempt folders (all, or all but `keep`), here and in the media store."""
-    from aijesus import mediastore
-
-    if keep is None:
-        mediastore.remove(f"clips/{clip_id}")
-    else:
-        for attempt in range(1, keep):
-            mediastore.remove(f"clips/{clip_id}/attempt-{attempt}")
-    root = Path(settings.MEDIA_ROOT) / "clips" / str(clip_id)
-    if not root.is_dir():
-        return
-    for folder in root.iterdir():
-        if keep is None or folder.name != f"attempt-{keep}":
-            shutil.rmtree(folder, ignore_errors=True)
-    if keep is None:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 # -- inside
