@@ -67,8 +67,8 @@ def prepare_avatar(
     here is shared. Raises LipSyncError when the source cannot be read or holds no face.
     """
     source = Path(source)
-    originals = _read_source(source, fps)
-    frames, scale, (ox, oy) = _fitted(originals, width, height)
+    originals = read_source(source, fps)
+    frames, scale, (ox, oy) = fit_frames(originals, width, height)
     cache_dir = cache_dir or source.with_name(source.name + ".wav2lip")
     cache = cache_dir / f"{_key(source, width, height, fps, face_box)}.npz"
     if not cache.is_file() and shared is not None:
@@ -111,7 +111,7 @@ def _store(path: Path, prepared: PreparedAvatar) -> None:
         return  # a read-only avatar folder only costs detection again next time
 
 
-def _read_source(source: Path, fps: int) -> list[np.ndarray]:
+def read_source(source: Path, fps: int) -> list[np.ndarray]:
     if not source.is_file():
         raise LipSyncError(f"avatar source {source} does not exist")
     try:
@@ -145,7 +145,9 @@ def _read_video(source: Path, fps: int) -> list[np.ndarray]:
     return [decoded[min(len(decoded) - 1, round(i * rate / fps))] for i in range(n_out)]
 
 
-def _fitted(frames: list[np.ndarray], width: int, height: int) -> tuple[np.ndarray, float, tuple[int, int]]:
+def fit_frames(
+    frames: list[np.ndarray], width: int, height: int
+) -> tuple[np.ndarray, float, tuple[int, int]]:
     """Frames scaled to fit inside width x height and centred on black; the scale and offset used."""
     import cv2
 

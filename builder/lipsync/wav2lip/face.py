@@ -86,12 +86,12 @@ def clip_boxes(boxes: np.ndarray, height: int, width: int) -> np.ndarray:
     return out
 
 
-def face_crops(frames: Sequence[np.ndarray], boxes: np.ndarray) -> np.ndarray:
-    """(N, 96, 96, 3) uint8 crops of each frame's box, BGR (the published models' channel order)."""
+def face_crops(frames: Sequence[np.ndarray], boxes: np.ndarray, size: int = FACE_SIZE) -> np.ndarray:
+    """(N, size, size, 3) uint8 crops of each frame's box, BGR (the published models' channel order)."""
     import cv2
 
-    crops = np.empty((len(frames), FACE_SIZE, FACE_SIZE, 3), dtype=np.uint8)
+    crops = np.empty((len(frames), size, size, 3), dtype=np.uint8)
     for i, (frame, (x1, y1, x2, y2)) in enumerate(zip(frames, boxes, strict=True)):
         crop = np.ascontiguousarray(frame[y1:y2, x1:x2, ::-1])
-        crops[i] = cv2.resize(crop, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
+        crops[i] = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
     return crops

@@ -44,7 +44,7 @@ class DeviceAvatar:
         self.device = device
         self.frames = torch.from_numpy(avatar.frames).to(device)  # (N, H, W, 3) uint8 RGB
         self.faces = torch.from_numpy(avatar.faces).to(device).permute(0, 3, 1, 2)  # (N, 3, 96, 96) BGR
-        self.mask = mouth_mask().to(device)[None, None]
+        self.mask = mouth_mask(avatar.faces.shape[1]).to(device)[None, None]  # 96 (Wav2Lip) or 256 (MuseTalk)
         _, height, width, _ = avatar.frames.shape
         boxes = torch.from_numpy(avatar.boxes.astype(np.int64)).to(device)
         self.box_w, self.box_h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
@@ -77,8 +77,8 @@ class DeviceAvatar:
         return ((generated - mean_g) * gain + mean_r).clamp(0, 1)
 
     def paste(self, generated: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
-        """(B, H, W, 3) uint8 RGB frames: avatar frames `idx` with the generated faces (B, 3, 96, 96,
-        BGR, in [0, 1]) blended into their mouth regions."""
+        """(B, H, W, 3) uint8 RGB frames: avatar frames `idx` with the generated faces (B, 3, S, S,
+        BGR, in [0, 1], S the crops' size) blended into their mouth regions."""
         # nan_to_num: a NaN from an fp16 overflow must not leak through the exact-0 alpha outside the mouth.
         faces = self.colour_match(generated.float().nan_to_num(0.5), idx).flip(1)  # BGR -> RGB
         batch = idx.numel()

@@ -12,8 +12,6 @@ import numpy as np
 import pytest
 import torch
 
-pytest.importorskip("diffusers")
-
 from builder.lipsync.musetalk.features import (
     WINDOW,
     frame_windows,
@@ -21,32 +19,7 @@ from builder.lipsync.musetalk.features import (
     unet_audio,
     whisper_features,
 )
-from builder.lipsync.musetalk.files import (
-    MuseTalkFiles,
-    MuseTalkFilesError,
-    load_unet,
-    load_vae,
-    load_whisper,
-)
-from tests.builder.musetalk.tiny_models import write_models
-
-
-@pytest.fixture(scope="module")
-def models(tmp_path_factory):
-    return write_models(tmp_path_factory.mktemp("musetalk"))
-
-
-@pytest.fixture(scope="module")
-def loaded(models):
-    files = MuseTalkFiles.find(models)
-    encoder, extractor = load_whisper(files, "cpu", torch.float32)
-    return (
-        files,
-        load_unet(files, "cpu", torch.float32),
-        load_vae(files, "cpu", torch.float32),
-        encoder,
-        extractor,
-    )
+from builder.lipsync.musetalk.files import MuseTalkFiles, MuseTalkFilesError, load_unet
 
 
 def tone(seconds: float, rate: int) -> np.ndarray:
