@@ -226,8 +226,13 @@ TTS_ENGINE = env_choice("TTS_ENGINE", ["espeak", "coqui", "openai", "piper", "ko
 # filled by `manage.py voices add` or the Personas page.
 VOICES_DIR = Path(env_str("VOICES_DIR", str(DATA_DIR / "voices"))).resolve()
 TTS_MODEL_PATH = env_str("TTS_MODEL_PATH")
-# auto: the avatar decides (an image/video avatar uses Wav2Lip when it can run); sprite: never Wav2Lip.
-LIPSYNC_ENGINE = env_choice("LIPSYNC_ENGINE", ["auto", "sprite", "wav2lip"], "auto")
+# auto: the avatar decides (an image/video avatar uses MuseTalk when its files are configured, else
+# Wav2Lip when it can run); sprite: never a neural lip-sync; musetalk / wav2lip: only that one.
+LIPSYNC_ENGINE = env_choice("LIPSYNC_ENGINE", ["auto", "sprite", "wav2lip", "musetalk"], "auto")
+MUSETALK_DIR = env_str("MUSETALK_DIR")  # musetalkV15/, sd-vae/, whisper/ (docs/lipsync.md)
+MUSETALK_BATCH = env_int("MUSETALK_BATCH", 32, minimum=1, maximum=512)
+MUSETALK_PRECISION = env_choice("MUSETALK_PRECISION", ["fp16", "bf16", "fp32"], "fp16")  # on CUDA
+MUSETALK_ALLOW_CPU = env_bool("MUSETALK_ALLOW_CPU", False)  # without a GPU: very slow, for tests
 WAV2LIP_CHECKPOINT = env_str("WAV2LIP_CHECKPOINT")
 WAV2LIP_BATCH = env_int("WAV2LIP_BATCH", 128, minimum=1, maximum=1024)
 WAV2LIP_PRECISION = env_choice("WAV2LIP_PRECISION", ["fp16", "bf16", "fp32"], "fp16")  # on CUDA

@@ -16,7 +16,8 @@ from typing import Any
 
 from django.conf import settings
 
-from builder.lipsync.base import LipSyncEngine, LipSyncError
+from builder import video_lipsync
+from builder.lipsync.base import LipSyncEngine
 from builder.llm.base import LLMEngine
 from builder.media import MediaFormat
 from builder.pipeline import Engines
@@ -151,8 +152,8 @@ def _tts(engine: str) -> TTSEngine:
 def lipsync_for(persona: dict[str, Any]) -> tuple[LipSyncEngine, list[str]]:
     """The persona's lip-sync engine, and warnings when it is not the one its avatar asks for.
 
-    An image / loop video avatar is animated by Wav2Lip when a checkpoint is configured and a GPU
-    is there (or WAV2LIP_ALLOW_CPU); otherwise the drawn character speaks and the clip records why.
+    An image / loop video avatar is animated by MuseTalk or Wav2Lip when one can run
+    (builder/video_lipsync.py); otherwise the drawn character speaks and the clip records why.
     A sprite avatar (or none) uses its sprite set, else the built-in drawn character.
     """
     from aijesus.studio.models import Avatar
@@ -161,23 +162,26 @@ def lipsync_for(persona: dict[str, Any]) -> tuple[LipSyncEngine, list[str]]:
     avatar = Avatar.objects.filter(pk=persona.get("avatar_id")).first()
     name, fmt = persona.get("name", "Studio"), media_format()
     if avatar is not None and avatar.kind == Avatar.Kind.VIDEO:
-        engine = _video_lipsync(avatar, fmt)
+        engine = video_lipsync.build(avatar, fmt)
         if isinstance(engine, LipSyncEngine):
             return engine, []
         warning = f"lip-sync used the drawn character instead of avatar {avatar.name!r}: {engine}"
         log.warning("%s", warning)
         return _lipsync(name, fmt), [warning]
     warnings = []
-    if settings.LIPSYNC_ENGINE == "wav2lip":
-        warnings.append("LIPSYNC_ENGINE=wav2lip needs an image or loop video avatar; the sprite one was used")
+    if settings.LIPSYNC_ENGINE in ("wav2lip", "musetalk"):
+        warnings.append(
+            f"LIPSYNC_ENGINE={settings.LIPSYNC_ENGINE} needs an image or loop video avatar; "
+            "the sprite one was used"
+        )
     folder = sprite_folder(avatar) if avatar else None
     return _lipsync(name, fmt, str(folder) if folder else ""), warnings
 
 
 def describe_lipsync(persona: dict[str, Any]) -> Choice:
     """Which lip-sync the persona's clips get and why, without loading anything (the System page).
-    The avatar decides: an image / loop video avatar is animated by Wav2Lip when it can be, any
-    other by its sprite set or the built-in drawn character."""
+    The avatar decides: an image / loop video avatar is animated by MuseTalk or Wav2Lip when one
+    can be, any other by its sprite set or the built-in drawn character."""
     from aijesus.studio.models import Avatar
 
     avatar = Avatar.objects.filter(pk=persona.get("avatar_id")).first()
@@ -185,66 +189,14 @@ def describe_lipsync(persona: dict[str, Any]) -> Choice:
         return Choice("sprite", "the built-in drawn character (the persona has no avatar)")
     if avatar.kind != Avatar.Kind.VIDEO:
         return Choice("sprite", f"avatar {avatar.name!r} is a sprite set")
-    problem = _wav2lip_problem(avatar)
-    if problem:
-        why = f"the drawn character: avatar {avatar.name!r} cannot use Wav2Lip ({problem})"
+    engine, problem = video_lipsync.describe(avatar)
+    if engine is None:
+        why = f"the drawn character: avatar {avatar.name!r} cannot use MuseTalk or Wav2Lip ({problem})"
         return Choice("sprite", why, problem)
     return Choice(
-        "wav2lip",
+        engine,
         f"avatar {avatar.name!r} is an image / loop video (LIPSYNC_ENGINE={settings.LIPSYNC_ENGINE})",
     )
-
-
-def _wav2lip_problem(avatar: Any) -> str:
-    """Why an image / video avatar cannot be animated by Wav2Lip here, or "" when it can be tried."""
-    if settings.LIPSYNC_ENGINE == "sprite":
-        return "LIPSYNC_ENGINE=sprite"
-    if not avatar.source:
-        return "the avatar has no image or video file"
-    if not settings.WAV2LIP_CHECKPOINT:
-        return "no Wav2Lip checkpoint configured (WAV2LIP_CHECKPOINT)"
-    if not Path(settings.WAV2LIP_CHECKPOINT).is_file():
-        return f"WAV2LIP_CHECKPOINT names a file that is not there: {settings.WAV2LIP_CHECKPOINT}"
-    box = avatar.settings.get("face_box") if isinstance(avatar.settings, dict) else None
-    if box is not None and not (
-        isinstance(box, list) and len(box) == 4 and all(isinstance(v, int | float) for v in box)
-    ):
-        return "face_box in the avatar settings must be [x1, y1, x2, y2] in the source's pixels"
-    return ""
-
-
-def _video_lipsync(avatar: Any, fmt: MediaFormat) -> LipSyncEngine | str:
-    """The Wav2Lip engine for an image / video avatar, or the reason it cannot be used."""
-    problem = _wav2lip_problem(avatar)
-    if problem:
-        return problem
-    from builder.avatars import avatar_file
-
-    box = avatar.settings.get("face_box") if isinstance(avatar.settings, dict) else None
-    source = avatar_file(avatar)
-    stamp = source.stat().st_mtime_ns if source.exists() else 0
-    return _wav2lip(fmt, str(source), stamp, tuple(box) if box else None)
-
-
-@lru_cache(maxsize=4)
-def _wav2lip(fmt: MediaFormat, source: str, stamp: int, face_box: tuple[float, ...] | None) -> Any:
-    """Built once per avatar file and worker process; a failure is kept too (not retried per clip)."""
-    from builder.avatars import StorePreparations
-    from builder.lipsync.wav2lip.factory import make_wav2lip
-
-    try:
-        return make_wav2lip(
-            fmt,
-            source=Path(source),
-            shared=StorePreparations(),
-            checkpoint=settings.WAV2LIP_CHECKPOINT,
-            face_box=face_box,
-            batch=settings.WAV2LIP_BATCH,
-            precision=settings.WAV2LIP_PRECISION,
-            allow_cpu=settings.WAV2LIP_ALLOW_CPU,
-        )
-    except LipSyncError as exc:
-        return str(exc)
 
 
 @lru_cache(maxsize=4)

@@ -118,7 +118,9 @@ def test_an_image_avatar_that_cannot_use_wav2lip_is_a_warning_with_the_reason(pe
     persona.save_version(note="a photo")
     lipsync = by_key(run_checks(workers=False, live=False))["lipsync"]
     assert lipsync.status == WARN and "WAV2LIP_CHECKPOINT" in lipsync.fix
-    assert lipsync.value.startswith("sprite: the drawn character: avatar 'Photo' cannot use Wav2Lip")
+    assert lipsync.value.startswith(
+        "sprite: the drawn character: avatar 'Photo' cannot use MuseTalk or Wav2Lip"
+    )
 
 
 def test_everything_in_order_exits_zero(persona):

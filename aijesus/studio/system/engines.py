@@ -168,9 +168,21 @@ def lipsync_check(data: dict[str, Any]) -> Check:
             "lipsync", "Lip-sync", FAIL, value, missing,
             fix="Correct WAV2LIP_CHECKPOINT (docs/lipsync.md says where to get the file), or unset it.",
         )  # fmt: skip
+    if settings.MUSETALK_DIR:
+        from builder.lipsync.base import LipSyncError
+        from builder.lipsync.musetalk.files import MuseTalkFiles
+
+        try:
+            MuseTalkFiles.find(settings.MUSETALK_DIR)
+        except LipSyncError as exc:
+            return Check(
+                "lipsync", "Lip-sync", FAIL, value, str(exc),
+                fix="Correct MUSETALK_DIR (docs/lipsync.md lists the files it holds), or unset it.",
+            )  # fmt: skip
     if choice.problem:
         return Check(
             "lipsync", "Lip-sync", WARN, value, "Clips fall back to the drawn character.",
-            fix="Set WAV2LIP_CHECKPOINT to a Wav2Lip checkpoint (docs/lipsync.md).",
+            fix="Set MUSETALK_DIR to the MuseTalk 1.5 models, or WAV2LIP_CHECKPOINT to a Wav2Lip "
+            "checkpoint (docs/lipsync.md).",
         )  # fmt: skip
     return Check("lipsync", "Lip-sync", OK, value)

@@ -90,3 +90,11 @@ class MuseTalkLipSync(LipSyncEngine):
         """(B, 3, 256, 256) RGB faces in [0, 1] from the UNet's latents."""
         image = self.vae.decode(predicted / self.vae.config.scaling_factor).sample
         return (image.float() / 2 + 0.5).clamp(0, 1)
+
+    def warm_up(self) -> None:
+        """Worker start: one render of silence, so the first clip finds the models' kernels chosen
+        and the device memory cached."""
+        n = self.first_batch
+        silence = Speech(np.zeros(int(n / self.fmt.fps * 16_000) + 1, dtype=np.int16), 16_000)
+        for _ in self.render_batches(silence, 0, n):
+            pass
