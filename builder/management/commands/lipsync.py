@@ -1,4 +1,5 @@
-"""`manage.py lipsync --face IMAGE_OR_VIDEO --audio WAV --out OUT.mp4`: lip-sync outside the studio.
+"""`manage.py lipsync [--engine wav2lip|musetalk] --face IMAGE_OR_VIDEO --audio WAV --out OUT.mp4`:
+lip-sync outside the studio.
 
 For users checking a checkpoint and an avatar, and for measuring: prints the timings as JSON. Runs
 on the GPU when there is one, else (slowly) on the CPU, and says which.
@@ -87,18 +88,19 @@ class Command(BaseCommand):
     help = "Lip-sync a face image or loop video to an audio file into an MP4; prints timings as JSON."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--engine", choices=["wav2lip"], default="wav2lip")
-        parser.add_argument("--checkpoint", default=None, help="Default: WAV2LIP_CHECKPOINT.")
+        parser.add_argument("--engine", choices=["wav2lip", "musetalk"], default="wav2lip")
+        parser.add_argument("--checkpoint", default=None, help="Wav2Lip's. Default: WAV2LIP_CHECKPOINT.")
+        parser.add_argument("--models", default=None, help="MuseTalk's folder. Default: MUSETALK_DIR.")
         parser.add_argument("--face", required=True, type=Path, help="Image or loop video of the face.")
         parser.add_argument("--audio", required=True, type=Path, help="Speech: WAV or other audio.")
         parser.add_argument("--out", required=True, type=Path, help="MP4 to write.")
         parser.add_argument("--fps", type=int, default=25)
-        parser.add_argument("--batch", type=int, default=settings.WAV2LIP_BATCH)
+        parser.add_argument("--batch", type=int, help="Default: WAV2LIP_BATCH / MUSETALK_BATCH.")
         parser.add_argument("--size", help="Output WxH (default: the face source's size).")
         parser.add_argument("--face-box", help="x1,y1,x2,y2 in the source's pixels, instead of detection.")
         parser.add_argument("--device", default="auto", help="auto (GPU if any, else CPU), cuda or cpu.")
         parser.add_argument(
-            "--precision", choices=["fp16", "bf16", "fp32"], default=settings.WAV2LIP_PRECISION
+            "--precision", choices=["fp16", "bf16", "fp32"], help="Default: *_PRECISION (on CUDA)."
         )
         parser.add_argument("--preset", default=settings.CLIP_X264_PRESET, help="x264 preset.")
 
@@ -115,10 +117,22 @@ class Command(BaseCommand):
         box = _numbers(options["face_box"], 4, "--face-box") if options["face_box"] else None
         started = time.perf_counter()
         try:
-            engine = make_wav2lip(
-                fmt, source=face, checkpoint=checkpoint, face_box=box, batch=options["batch"],
-                precision=options["precision"], device=options["device"], allow_cpu=True,
-            )  # fmt: skip
+            if options["engine"] == "musetalk":
+                from builder.lipsync.musetalk.factory import make_musetalk
+
+                engine = make_musetalk(
+                    fmt, source=face, root=options["models"] or settings.MUSETALK_DIR, face_box=box,
+                    batch=options["batch"] or settings.MUSETALK_BATCH,
+                    precision=options["precision"] or settings.MUSETALK_PRECISION,
+                    device=options["device"], allow_cpu=True,
+                )  # fmt: skip
+            else:
+                engine = make_wav2lip(
+                    fmt, source=face, checkpoint=checkpoint, face_box=box,
+                    batch=options["batch"] or settings.WAV2LIP_BATCH,
+                    precision=options["precision"] or settings.WAV2LIP_PRECISION,
+                    device=options["device"], allow_cpu=True,
+                )  # fmt: skip
             loaded = time.perf_counter()
             engine.warm_up()
             warmed = time.perf_counter()
@@ -127,12 +141,15 @@ class Command(BaseCommand):
         except LipSyncError as exc:
             raise CommandError(str(exc)) from exc
         if engine.device.type == "cpu":
-            self.stderr.write("note: no GPU in use; Wav2Lip on the CPU is for checks, not for streaming")
+            self.stderr.write(
+                f"note: no GPU in use; {engine.name} on the CPU is for checks, not for streaming"
+            )
+        dtype = engine.generator.dtype if hasattr(engine, "generator") else engine.dtype
         total = time.perf_counter() - warmed
         report = {
             "engine": engine.name,
             "device": str(engine.device),
-            "precision": str(engine.generator.dtype).removeprefix("torch."),
+            "precision": str(dtype).removeprefix("torch."),
             "size": f"{width}x{height}@{fmt.fps}",
             "batch": engine.batch,
             "frames": info.n_frames,
