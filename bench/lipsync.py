@@ -151,7 +151,7 @@ def _clip(engine: Any, seconds: int, work: Path) -> dict[str, float]:
     }
 
 
-def run() -> dict[str, Any]:
+def run(device: str | None = None) -> dict[str, Any]:
     import torch
 
     from builder.lipsync.wav2lip.engine import Wav2LipLipSync
@@ -159,7 +159,7 @@ def run() -> dict[str, Any]:
     from builder.lipsync.wav2lip.runtime import Generator
     from builder.media import MediaFormat
 
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     gpu = device.type == "cuda"
     sizes = _sizes(gpu)
     fmt = MediaFormat(width=WIDTH, height=HEIGHT, fps=FPS, preset="superfast")
@@ -177,6 +177,7 @@ def run() -> dict[str, Any]:
     cpu = f"cpu ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
     name = torch.cuda.get_device_name(device) if gpu else cpu
     return {
+        "engine": "wav2lip",
         "device": name,
         "note": None if gpu else "no GPU: a CPU run at small sizes; the goals (H100) are not measured",
         "precision": str(generator.dtype).removeprefix("torch."),
