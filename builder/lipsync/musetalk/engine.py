@@ -1,7 +1,8 @@
 """The MuseTalk 1.5 lip-sync engine: speech + a prepared avatar -> frames with the lower face
 redrawn. Per sentence: whisper features once, then batches of frames: the UNet (one step,
 timestep 0) on the avatar's masked + reference latents with each frame's audio window, the VAE
-decoder, and Wav2Lip's paste (feathered jaw mask, on the device) into the full frames.
+decoder, and Wav2Lip's paste (feathered jaw mask, on the device) into the full frames; finished
+frames go to pinned host memory while the next batch computes.
 
 Frame numbers are absolute (see `LipSyncEngine`): frame f shows avatar loop position f, idle or
 speaking, so a cut from the idle loop into an answer shows no jump.
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 
 from builder.lipsync.base import LipSyncEngine, frame_count
+from builder.lipsync.host_copy import to_host
 from builder.lipsync.musetalk.avatar import MuseTalkAvatar
 from builder.lipsync.musetalk.features import frame_windows, unet_audio, whisper_features
 from builder.lipsync.wav2lip.paste import DeviceAvatar
@@ -48,6 +50,7 @@ class MuseTalkLipSync(LipSyncEngine):
         self._loop = avatar.prepared.loop_index
         self._loop_on_device = torch.from_numpy(self._loop).to(self.device)
         self._t0 = torch.zeros(1, dtype=torch.long, device=self.device)
+        self._copier = torch.cuda.Stream(self.device) if self.device.type == "cuda" else None
 
     @property
     def loop_frames(self) -> int:
@@ -59,11 +62,12 @@ class MuseTalkLipSync(LipSyncEngine):
 
     def render(self, speech: Speech, start_frame: int = 0) -> Iterator[np.ndarray]:
         n = frame_count(speech.duration, self.fmt.fps)
-        for batch in self.render_batches(speech, start_frame, n):
-            yield from batch.cpu().numpy()
+        for batch in to_host(self.render_batches(speech, start_frame, n), self.device, self._copier):
+            yield from batch.numpy()
 
     def render_batches(self, speech: Speech, start_frame: int, n: int) -> Iterator[torch.Tensor]:
-        """The frames of `render` as (B, H, W, 3) uint8 tensors on the engine's device."""
+        """The frames of `render` as (B, H, W, 3) uint8 tensors on the engine's device; `render`
+        copies them to pinned host memory overlapped with the next batch (builder/lipsync/host_copy.py)."""
         if n <= 0:
             return
         features = whisper_features(

@@ -12,7 +12,6 @@ idle or speaking, so a cut from the idle loop into an answer shows no jump.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
 from itertools import pairwise
 
@@ -20,6 +19,7 @@ import numpy as np
 import torch
 
 from builder.lipsync.base import LipSyncEngine, frame_count
+from builder.lipsync.host_copy import to_host
 from builder.lipsync.wav2lip.audio import speech_windows
 from builder.lipsync.wav2lip.avatar import PreparedAvatar
 from builder.lipsync.wav2lip.paste import DeviceAvatar
@@ -28,7 +28,6 @@ from builder.media import MediaFormat
 from builder.tts.base import Speech
 
 FIRST_BATCH = 8  # frames in the first batch: the encoder starts after these
-LOOKAHEAD = 1  # batches computing on the GPU while the host takes the previous one
 
 
 class Wav2LipLipSync(LipSyncEngine):
@@ -74,11 +73,7 @@ class Wav2LipLipSync(LipSyncEngine):
             positions = torch.arange(start_frame, start_frame + n, device=self.device) % len(self._loop)
             idx = self._loop_on_device[positions]
         spans = self._spans(n)
-        if self._copier is None:
-            for start, stop in spans:
-                yield self._compose(mel[start:stop], idx[start:stop])
-        else:
-            yield from self._overlapped(mel, idx, spans)
+        yield from to_host((self._compose(mel[a:b], idx[a:b]) for a, b in spans), self.device, self._copier)
 
     def _spans(self, n: int) -> list[tuple[int, int]]:
         edges = [0, min(n, self.first_batch)]
@@ -107,36 +102,6 @@ class Wav2LipLipSync(LipSyncEngine):
             faces = torch.cat((faces, faces[-1:].expand(size - n, -1, -1, -1)))
         generated = self.generator(mel, faces)[:n]
         return self.on_device.paste(generated, idx)
-
-    def _overlapped(
-        self, mel: torch.Tensor, idx: torch.Tensor, spans: list[tuple[int, int]]
-    ) -> Iterator[torch.Tensor]:
-        compute = torch.cuda.current_stream(self.device)
-        copier = self._copier
-        pending: deque[tuple[torch.Tensor, torch.cuda.Event]] = deque()
-        for start, stop in spans:
-            frames = self._compose(mel[start:stop], idx[start:stop])
-            ready = torch.cuda.Event()
-            ready.record(compute)
-            host = torch.empty(frames.shape, dtype=torch.uint8, pin_memory=True)
-            with torch.cuda.stream(copier):
-                copier.wait_event(ready)
-                host.copy_(frames, non_blocking=True)
-                # The compute stream must not reuse this memory before the copy has read it.
-                frames.record_stream(copier)
-                copied = torch.cuda.Event()
-                copied.record(copier)
-            pending.append((host, copied))
-            if len(pending) > LOOKAHEAD:
-                yield self._collect(pending)
-        while pending:
-            yield self._collect(pending)
-
-    @staticmethod
-    def _collect(pending: deque[tuple[torch.Tensor, torch.cuda.Event]]) -> torch.Tensor:
-        host, copied = pending.popleft()
-        copied.synchronize()
-        return host
 
     def warm_up(self) -> None:
         """Worker start: the generator at every batch shape (cuDNN picks its kernels), then one
