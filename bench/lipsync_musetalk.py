@@ -10,13 +10,12 @@ Django-free, so the GPU check can run it where the studio is not installed.
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.lipsync import FPS, HEIGHT, WIDTH, _avatar, _speech, _sync
+from bench.lipsync import FPS, HEIGHT, WIDTH, _avatar, _first_frames_ms, _speech, _stage, _sync
 
 GOALS_H100 = {"stage_fps": 300, "stage_over_bare": 0.7, "first_8_frames_ms": 60}
 
@@ -76,25 +75,6 @@ def _bare_fps(engine: Any, iterations: int) -> float:
     return batch * iterations / (time.perf_counter() - started)
 
 
-def _stage_fps(engine: Any, frames: int) -> float:
-    speech = _speech(frames / FPS)
-    started = time.perf_counter()
-    count = sum(1 for _ in engine.render(speech))
-    return count / (time.perf_counter() - started)
-
-
-def _first_frames_ms(engine: Any, runs: int = 5) -> float:
-    times = []
-    for seed in range(runs):
-        started = time.perf_counter()
-        frames = engine.render(_speech(5.0, seed))
-        for _ in range(8):
-            next(frames)
-        times.append((time.perf_counter() - started) * 1000)
-        frames.close()
-    return statistics.median(times)
-
-
 def _clip(engine: Any, seconds: int) -> dict[str, float]:
     from builder.encode.segment import encode_segment
 
@@ -117,7 +97,7 @@ def run(device: str | None = None, *, tiny: bool | None = None, clip: bool = Tru
     sizes = _sizes(gpu)
     engine = engine_on(device, tiny=tiny, batch=sizes["batch"], loop=sizes["loop"])
     bare = _bare_fps(engine, 20 if gpu else 2)
-    stage = _stage_fps(engine, sizes["stage_frames"])
+    stage = _stage(engine, sizes["stage_frames"])
     name = torch.cuda.get_device_name(engine.device) if gpu else f"cpu ({os.cpu_count()} cores)"
     return {
         "engine": "musetalk",

@@ -74,9 +74,7 @@ def build(avatar: Any, fmt: MediaFormat) -> LipSyncEngine | str:
             box = avatar.settings.get("face_box") if isinstance(avatar.settings, dict) else None
             source = avatar_file(avatar)
             stamp = source.stat().st_mtime_ns if source.exists() else 0
-            made = (musetalk_engine if engine == "musetalk" else wav2lip_engine)(
-                fmt, str(source), stamp, tuple(box) if box else None
-            )
+            made = _engine(engine, fmt, str(source), stamp, tuple(box) if box else None)
             if isinstance(made, LipSyncEngine):
                 return made
             why = made
@@ -84,43 +82,32 @@ def build(avatar: Any, fmt: MediaFormat) -> LipSyncEngine | str:
     return "; ".join(reasons) or "LIPSYNC_ENGINE=sprite"
 
 
-@lru_cache(maxsize=4)
-def wav2lip_engine(fmt: MediaFormat, source: str, stamp: int, face_box: tuple[float, ...] | None) -> Any:
-    """Built once per avatar file and worker process; a failure is kept too (not retried per clip)."""
+@lru_cache(maxsize=8)
+def _engine(
+    engine: str, fmt: MediaFormat, source: str, stamp: int, face_box: tuple[float, ...] | None
+) -> Any:
+    """Built once per engine, avatar file and worker process; a failure is kept too (not retried
+    per clip). `stamp` (the file's mtime) makes a re-uploaded file a new entry."""
     from builder.avatars import StorePreparations
-    from builder.lipsync.wav2lip.factory import make_wav2lip
 
+    common = {"source": Path(source), "shared": StorePreparations(), "face_box": face_box}
     try:
+        if engine == "musetalk":
+            from builder.lipsync.musetalk.factory import make_musetalk
+
+            return make_musetalk(
+                fmt, root=settings.MUSETALK_DIR, batch=settings.MUSETALK_BATCH,
+                precision=settings.MUSETALK_PRECISION, allow_cpu=settings.MUSETALK_ALLOW_CPU, **common,
+            )  # fmt: skip
+        from builder.lipsync.wav2lip.factory import make_wav2lip
+
         return make_wav2lip(
-            fmt,
-            source=Path(source),
-            shared=StorePreparations(),
-            checkpoint=settings.WAV2LIP_CHECKPOINT,
-            face_box=face_box,
-            batch=settings.WAV2LIP_BATCH,
-            precision=settings.WAV2LIP_PRECISION,
-            allow_cpu=settings.WAV2LIP_ALLOW_CPU,
-        )
+            fmt, checkpoint=settings.WAV2LIP_CHECKPOINT, batch=settings.WAV2LIP_BATCH,
+            precision=settings.WAV2LIP_PRECISION, allow_cpu=settings.WAV2LIP_ALLOW_CPU, **common,
+        )  # fmt: skip
     except LipSyncError as exc:
         return str(exc)
 
 
-@lru_cache(maxsize=4)
-def musetalk_engine(fmt: MediaFormat, source: str, stamp: int, face_box: tuple[float, ...] | None) -> Any:
-    """As `wav2lip_engine`, for MuseTalk 1.5."""
-    from builder.avatars import StorePreparations
-    from builder.lipsync.musetalk.factory import make_musetalk
-
-    try:
-        return make_musetalk(
-            fmt,
-            source=Path(source),
-            root=settings.MUSETALK_DIR,
-            shared=StorePreparations(),
-            face_box=face_box,
-            batch=settings.MUSETALK_BATCH,
-            precision=settings.MUSETALK_PRECISION,
-            allow_cpu=settings.MUSETALK_ALLOW_CPU,
-        )
-    except LipSyncError as exc:
-        return str(exc)
+cache_clear = _engine.cache_clear
+cache_info = _engine.cache_info

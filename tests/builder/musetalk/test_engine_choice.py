@@ -32,9 +32,9 @@ def photo_persona(persona, settings, tmp_path, models):
     avatar.source.save("astronaut.png", ContentFile(picture.getvalue()))
     persona.avatar = avatar
     persona.save_version(note="a photo that speaks")
-    video_lipsync.musetalk_engine.cache_clear()
+    video_lipsync.cache_clear()
     yield persona
-    video_lipsync.musetalk_engine.cache_clear()
+    video_lipsync.cache_clear()
 
 
 def chosen(persona):
@@ -62,7 +62,7 @@ def test_missing_files_or_no_gpu_fall_back_with_every_reason(photo_persona, sett
     torch = pytest.importorskip("torch")
     if not torch.cuda.is_available():
         settings.MUSETALK_DIR, settings.MUSETALK_ALLOW_CPU = str(models), False
-        video_lipsync.musetalk_engine.cache_clear()
+        video_lipsync.cache_clear()
         assert "no CUDA GPU (set MUSETALK_ALLOW_CPU=1" in chosen(photo_persona).warnings[0]
 
 
