@@ -257,7 +257,7 @@ class PlayoutThread:
 
     def _listen(self) -> None:
         """Wakes the playout thread on each lifecycle notice; reconnects when Redis comes back."""
-        from aijesus.studio.lifecycle import playout_channel
+        from aijesus.studio.playout_notice import playout_channel
 
         while not self._stop.is_set():
             try:

@@ -37,6 +37,7 @@ from kombu.exceptions import OperationalError
 from aijesus.studio.broadcast import broadcast_on_commit
 from aijesus.studio.clip_media import remove_media
 from aijesus.studio.models import Clip, PersonaVersion, Question, Segment
+from aijesus.studio.playout_notice import notify_playout
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ def record_segment(
             text=text,
         )
         broadcast_on_commit("clips")
-        _notify_playout()
+        notify_playout()
     return segment
 
 
@@ -187,7 +188,7 @@ def finish(*, clip_id: int, attempt: int, library_pending: bool = False, **resul
             Segment.objects.filter(clip_id=clip_id).exclude(attempt=attempt).delete()
             _follow(clip_id)
             transaction.on_commit(lambda: remove_media(clip_id, keep=attempt))
-            _notify_playout()
+            notify_playout()
             if library_pending:
                 transaction.on_commit(lambda: _send_library(clip_id, attempt), robust=True)
     return moved == 1
@@ -376,33 +377,4 @@ def _follow(clip_id: int, *, reason: str | None = None) -> None:
     Question.objects.filter(pk=question_id).update(**fields)
     broadcast_on_commit("queue")
     broadcast_on_commit("clips")
-    _notify_playout()
-
-
-# The streamer's playout thread waits on this channel, so it learns of a new segment or a clip
-# that changed at once instead of polling the database from the frame loop.
-PLAYOUT_CHANNEL = "studio:playout"
-
-
-def playout_channel() -> str:
-    return f"{settings.REDIS_KEY_PREFIX}:{PLAYOUT_CHANNEL}" if settings.REDIS_KEY_PREFIX else PLAYOUT_CHANNEL
-
-
-_redis: list[Any] = []
-
-
-def _notify_playout() -> None:
-    transaction.on_commit(_publish_playout)
-
-
-def _publish_playout() -> None:
-    import redis
-
-    try:
-        if not _redis:
-            _redis.append(
-                redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
-            )
-        _redis[0].publish(playout_channel(), b"1")
-    except (redis.RedisError, OSError) as exc:  # the streamer also looks on its own every few seconds
-        log.debug("playout notice not sent: %s", exc)
+    notify_playout()

@@ -69,7 +69,7 @@ class AutoModEndpoint:
     def resolve_hold(self, message_id: str, status: str, moderator: tuple[str, str]) -> None:
         """Someone resolves a hold on Twitch (approved / denied / expired): the update goes out,
         and an approved message reaches chat with its own id, as on Twitch."""
-        from tests.chat.fake_twitch import chat_event
+        from tests.chat.twitch_events import chat_event
 
         event = self.held.pop(message_id)
         update = {

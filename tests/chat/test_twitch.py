@@ -10,7 +10,7 @@ from aijesus.chat.models import ChatSettings, SupportEvent
 from aijesus.chat.replies import Replier
 from aijesus.chat.sources.twitch import CHANNEL_SCOPES, CHAT_SCOPES
 from aijesus.studio.models import Question
-from tests.chat.fake_twitch import gift_event
+from tests.chat.twitch_events import gift_event
 from tests.chat.twitch_reader import BOT, CHANNEL, Reader, connect, question, say
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90), pytest.mark.django_db(transaction=True)]

@@ -16,7 +16,8 @@ from aijesus.chat.replies import Replier
 from aijesus.chat.sources.twitch import TwitchConfig, TwitchSource
 from aijesus.chat.tokens import DatabaseTokenStore
 from aijesus.studio.models import Question
-from tests.chat.fake_twitch import CLIENT_ID, CLIENT_SECRET, FakeTwitch, chat_event
+from tests.chat.fake_twitch import CLIENT_ID, CLIENT_SECRET, FakeTwitch
+from tests.chat.twitch_events import chat_event
 
 CHANNEL = ("2002", "jesuschannel")
 BOT = ("1001", "studiobot")
