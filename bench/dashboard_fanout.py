@@ -105,7 +105,7 @@ def _studio_data() -> tuple[int, str]:
     from aijesus.studio.seed import seed_studio
     from aijesus.studio.services import question_submit
 
-    seed_studio(moderator="bench-moderator")
+    seed_studio(owner="bench-owner")
     user, _ = get_user_model().objects.get_or_create(username="bench-dashboard")
     user.groups.add(ensure_moderator_group())
     waiting = Question.objects.filter(status=Question.Status.PENDING).count()

@@ -36,7 +36,7 @@ def run() -> dict[str, Any]:
     from aijesus.studio.seed import seed_studio
     from bench.studio import Studio
 
-    seed_studio(moderator="bench-moderator")
+    seed_studio(owner="bench-owner")
     with tempfile.TemporaryDirectory(prefix="bench-recovery-") as tmp:
         root = Path(tmp)
         bundled = None

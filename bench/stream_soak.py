@@ -93,7 +93,7 @@ def _soak(root: Path, seconds: float, answers: int) -> dict[str, Any]:
 
     # Twitch's encoder settings at a size that lets hours of stream encode in minutes.
     fmt = replace(TWITCH_720P, width=160, height=90, fps=30, video_bitrate="64k", audio_bitrate="64k")
-    seed_studio(moderator="bench-moderator")
+    seed_studio(owner="bench-owner")
     (root / "media").mkdir()
     segments = _encode_segments(root / "media", fmt)
     _make_clips(answers, segments)

@@ -168,7 +168,7 @@ def _moderator() -> None:
     from aijesus.studio.roles import ensure_moderator_group
     from aijesus.studio.seed import seed_studio
 
-    seed_studio(moderator="bench-moderator")
+    seed_studio(owner="bench-owner")
     user, _ = get_user_model().objects.get_or_create(username=USERNAME)
     user.set_password(PASSWORD)
     user.save()

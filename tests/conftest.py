@@ -160,6 +160,12 @@ def moderator(django_user_model):
 
 
 @pytest.fixture
+def owner(django_user_model):
+    """The streamer: engines, keys, voices, Twitch, users, the admin."""
+    return django_user_model.objects.create_superuser("boss", password="pw-owner-123")
+
+
+@pytest.fixture
 def viewer_account(django_user_model):
     """Logged in, but not a moderator."""
     return django_user_model.objects.create_user("someone", password="pw-someone-123")
@@ -170,5 +176,5 @@ def persona(db):
     from aijesus.studio.models import Persona
     from aijesus.studio.seed import seed_studio
 
-    seed_studio(moderator="seed-moderator")
+    seed_studio(owner="seed-owner")
     return Persona.objects.active()

@@ -1,8 +1,9 @@
-"""The chat page for moderators: settings, the live hold/auto switch, and Twitch connections.
+"""The chat page: settings and the live hold/auto switch for moderators; Twitch connections for
+the owner (their tokens act as the channel).
 
-Every view needs the moderator role; every change is a POST with its CSRF token. The OAuth
+Every view names the role it needs; every change is a POST with its CSRF token. The OAuth
 callback is a GET (Twitch redirects the browser there); its protection is the one-time state
-kept in the moderator's session. No token, secret or client id is ever rendered.
+kept in the owner's session. No token, secret or client id is ever rendered.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from aijesus.chat.models import ChatSettings, TwitchAccount
 from aijesus.chat.state import CHAT_SOURCES
 from aijesus.chat.tokens import bot_account
 from aijesus.studio.models import ModeratorAction, Question
-from aijesus.studio.views.access import moderator_required
+from aijesus.studio.views.access import moderator_required, owner_required
 
 STATE_KEY = "chat.twitch_oauth_state"
 
@@ -66,7 +67,7 @@ def switch_mode(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@moderator_required
+@owner_required
 def twitch_connect(request: HttpRequest) -> HttpResponse:
     if not oauth.configured():
         messages.error(request, "Set TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET first.")
@@ -81,7 +82,7 @@ def twitch_connect(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@moderator_required
+@owner_required
 def twitch_callback(request: HttpRequest) -> HttpResponse:
     expected = request.session.pop(STATE_KEY, None)
     state = request.GET.get("state", "")
@@ -112,7 +113,7 @@ def twitch_callback(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@moderator_required
+@owner_required
 def twitch_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(TwitchAccount, pk=pk)
     try:

@@ -40,11 +40,17 @@ def broadcast_stream(state: dict[str, Any] | None) -> None:
     _group_send({"type": "studio.stream", "state": state}, "stream state")
 
 
-def _group_send(message: dict[str, Any], what: str) -> None:
+def revoke_sockets(group: str) -> None:
+    """Close every dashboard socket in `group` (one user's, or one login session's: see
+    aijesus/studio/access_groups.py) now: its user logged out or lost the role."""
+    _group_send({"type": "studio.revoke"}, "access revocation", group=group)
+
+
+def _group_send(message: dict[str, Any], what: str, group: str = DASHBOARD_GROUP) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(DASHBOARD_GROUP, message)
+        async_to_sync(layer.group_send)(group, message)
     except Exception:  # a missed push must never undo a committed change or stall the stream
         log.warning("dashboard broadcast of the %s failed; pages heal on the next one", what, exc_info=True)

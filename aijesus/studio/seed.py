@@ -1,4 +1,4 @@
-"""What a fresh install needs to be usable: the default character and one moderator login."""
+"""What a fresh install needs to be usable: the default character and the owner's login."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class SeedResult:
 
 
 @transaction.atomic
-def seed_studio(*, moderator: str = "moderator") -> SeedResult:
+def seed_studio(*, owner: str = "owner") -> SeedResult:
     ensure_moderator_group()
     avatar, _ = Avatar.objects.get_or_create(name=DEFAULT_AVATAR, defaults={"kind": Avatar.Kind.SPRITE})
     persona, created = Persona.objects.get_or_create(
@@ -52,9 +52,10 @@ def seed_studio(*, moderator: str = "moderator") -> SeedResult:
     result = SeedResult(persona_created=created)
 
     user_model = get_user_model()
-    if not user_model.objects.filter(username=moderator).exists():
+    # One owner per install: a database that has one (or that upgraded its seeded login, see
+    # migration studio/0007) gets no second. Moderators are invited by the owner (Users page).
+    if not user_model.objects.filter(is_superuser=True).exists():
         password = secrets.token_urlsafe(12)
-        user = user_model.objects.create_user(username=moderator, password=password, is_staff=True)
-        user.groups.add(ensure_moderator_group())
-        result.username, result.password = moderator, password
+        user_model.objects.create_superuser(username=owner, email="", password=password)
+        result.username, result.password = owner, password
     return result

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from aijesus.studio.views import latency, library, media, queue, system
+from aijesus.studio.views import latency, library, media, queue, system, users
 
 urlpatterns = [
     path("", queue.dashboard, name="dashboard"),
@@ -17,6 +17,10 @@ urlpatterns = [
     path("latency/", latency.latency, name="latency"),
     path("system/", system.system, name="system"),
     path("system/test/<str:name>", system.system_test, name="system-test"),
+    path("users/", users.user_list, name="users"),
+    path("users/invite", users.user_invite, name="user-invite"),
+    path("users/remove", users.user_remove, name="user-remove"),
+    path("users/password", users.user_password, name="user-password"),
     path("mode", queue.set_mode, name="chat-mode"),
     path("stream/preview.jpg", media.stream_preview, name="stream-preview"),
     path("stream/hls/<str:name>", media.stream_hls, name="stream-hls"),

@@ -1,4 +1,4 @@
-// Personas and avatars: confirmations on forms that change what airs, and the playground
+// Personas, avatars and users: confirmations on forms that change what airs, and the playground
 // (answer first, then the voice). Server text only ever reaches the page through textContent.
 "use strict";
 

@@ -195,7 +195,7 @@ def seeded_with_moderator():
     from aijesus.studio.roles import ensure_moderator_group
     from aijesus.studio.seed import seed_studio
 
-    seed_studio(moderator="seed-moderator")
+    seed_studio(owner="seed-owner")
     user = get_user_model().objects.create_user("alice", password=PASSWORD)
     user.groups.add(ensure_moderator_group())
     return user

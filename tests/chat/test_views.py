@@ -106,9 +106,9 @@ def test_hostile_text_in_settings_is_shown_as_text(client, moderator):
 
 
 @override_settings(**TWITCH, TWITCH_REDIRECT_URI="")
-def test_connecting_twitch_stores_sealed_tokens_and_never_shows_them(client, moderator, twitch):
+def test_connecting_twitch_stores_sealed_tokens_and_never_shows_them(client, owner, twitch):
     account = twitch.add_account("2002", "jesuschannel", ["user:read:chat", "user:write:chat", "channel:bot"])
-    client.force_login(moderator)
+    client.force_login(owner)
     start = client.post(reverse("chat:twitch-connect"), {"owner": "on"})
     assert start.status_code == 302 and start.url.startswith(f"{twitch.base}/oauth2/authorize?")
     query = parse_qs(urlsplit(start.url).query)
@@ -133,16 +133,16 @@ def test_connecting_twitch_stores_sealed_tokens_and_never_shows_them(client, mod
 
 
 @override_settings(**TWITCH)
-def test_a_callback_with_a_forged_state_is_refused(client, moderator, twitch):
-    client.force_login(moderator)
+def test_a_callback_with_a_forged_state_is_refused(client, owner, twitch):
+    client.force_login(owner)
     client.post(reverse("chat:twitch-connect"))
     response = client.get(reverse("chat:twitch-callback"), {"code": "x", "state": "forged"})
     assert response.status_code == 400 and not TwitchAccount.objects.exists()
 
 
 @override_settings(**TWITCH)
-def test_a_refused_code_is_reported_without_secrets(client, moderator, twitch):
-    client.force_login(moderator)
+def test_a_refused_code_is_reported_without_secrets(client, owner, twitch):
+    client.force_login(owner)
     start = client.post(reverse("chat:twitch-connect"))
     state = parse_qs(urlsplit(start.url).query)["state"][0]
     response = client.get(
@@ -154,7 +154,7 @@ def test_a_refused_code_is_reported_without_secrets(client, moderator, twitch):
 
 
 @override_settings(**TWITCH)
-def test_disconnecting_revokes_and_forgets_the_account(client, moderator, twitch):
+def test_disconnecting_revokes_and_forgets_the_account(client, owner, twitch):
     account = twitch.add_account("1001", "studiobot", ["user:read:chat"])
     stored = TwitchAccount.store(
         user_id="1001",
@@ -163,14 +163,14 @@ def test_disconnecting_revokes_and_forgets_the_account(client, moderator, twitch
         refresh=account.refresh,
         scopes=account.scopes,
     )
-    client.force_login(moderator)
+    client.force_login(owner)
     assert client.post(reverse("chat:twitch-disconnect", kwargs={"pk": stored.pk})).status_code == 302
     assert not TwitchAccount.objects.exists() and twitch.revoked == [account.access]
 
 
 @override_settings(TWITCH_CLIENT_ID="", TWITCH_CLIENT_SECRET="")
-def test_without_a_twitch_app_the_page_says_so(client, moderator):
-    client.force_login(moderator)
+def test_without_a_twitch_app_the_page_says_so(client, owner):
+    client.force_login(owner)
     page = client.get(reverse("chat:settings")).content.decode()
     assert "TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET are missing" in page
     assert client.post(reverse("chat:twitch-connect")).status_code == 302

@@ -58,7 +58,7 @@ def broadcast(django_db_setup, django_db_blocker, tmp_path_factory, idle):
             from aijesus.studio.models import Persona
             from aijesus.studio.seed import seed_studio
 
-            seed_studio(moderator="seed-moderator")
+            seed_studio(owner="seed-owner")
             persona = Persona.objects.active()
             with streaming(SMALL, server.url, idle, preview=root / "preview") as streamer:
                 # Counted in frames sent, not seconds waited: the encoder's start-up time varies.

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from aijesus.studio.models import Clip, Persona, Question
-from aijesus.studio.roles import is_moderator
+from aijesus.studio.roles import is_moderator, is_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +39,10 @@ def test_approving_without_an_active_persona_is_a_clear_error():
 def test_seed_creates_the_defaults_and_prints_the_login_once(capsys):
     call_command("seed")
     first = capsys.readouterr().out
-    assert "username: moderator  password: " in first
+    assert "Owner login created — username: owner  password: " in first
     password = first.split("password: ")[1].split()[0]
-    user = get_user_model().objects.get(username="moderator")
-    assert user.check_password(password) and is_moderator(user)
+    user = get_user_model().objects.get(username="owner")
+    assert user.check_password(password) and is_owner(user) and is_moderator(user)
     assert Persona.objects.active().name == "Jesus"
     assert Persona.objects.active().latest_version().number == 1
 

@@ -24,6 +24,14 @@ def mod_client(client, moderator) -> Client:
     return client
 
 
+@pytest.fixture
+def owner_client(owner) -> Client:
+    """Engines are the owner's to choose (a moderator's engine fields are disabled)."""
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
 def test_the_list_shows_every_persona_and_which_is_active(mod_client, persona):
     Persona.objects.create(name="Narrator", system_prompt="You narrate.")
     response = mod_client.get(reverse("personas"))
@@ -95,8 +103,8 @@ def test_a_save_over_an_older_version_is_refused_with_who_saved_since(mod_client
         ({"name": ""}, "name", "required"),
     ],
 )
-def test_settings_the_engines_cannot_take_are_refused(mod_client, persona, changes, field, message):
-    response = mod_client.post(reverse("persona-edit", args=[persona.pk]), form_data(persona, **changes))
+def test_settings_the_engines_cannot_take_are_refused(owner_client, persona, changes, field, message):
+    response = owner_client.post(reverse("persona-edit", args=[persona.pk]), form_data(persona, **changes))
     assert response.status_code == 400
     assert message in " ".join(response.context["form"].errors[field])
     assert persona.versions.count() == 1

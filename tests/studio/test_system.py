@@ -55,7 +55,7 @@ def test_a_reachable_endpoint_that_serves_the_model(endpoint):
         "openai, model test-model at http://127.0.0.1" in llm.value
         and "studio default, LLM_ENGINE" in llm.value
     )
-    assert "API key set" in llm.value and "is served" in llm.detail
+    assert "API key: the studio's LLM_API_KEY" in llm.value and "is served" in llm.detail
     assert endpoint.requests[-1]["path"] == "/v1/models"
     assert endpoint.requests[-1]["headers"]["authorization"] == f"Bearer {API_KEY}"
 
@@ -190,14 +190,15 @@ def test_the_page_shows_what_is_in_effect_and_never_a_secret(client, moderator, 
     settings.REDIS_URL = settings.REDIS_URL.replace("redis://", "redis://:redispass@")
     client.force_login(moderator)
     page = client.get(reverse("system")).content.decode()
-    assert "openai, model test-model" in page and "API key set" in page and "stream key set" in page
+    assert "openai, model test-model" in page and "the studio&#x27;s LLM_API_KEY" in page
+    assert "stream key set" in page
     assert 'data-check="workers"' in page and 'data-check="streamer"' in page
     for secret in (API_KEY, STREAM_KEY, "redispass"):
         assert secret not in page
 
 
-def test_a_test_action_runs_and_goes_to_the_moderator_log(client, moderator, endpoint):
-    client.force_login(moderator)
+def test_a_test_action_runs_and_goes_to_the_moderator_log(client, owner, endpoint):
+    client.force_login(owner)
     answer = client.post(reverse("system-test", args=["llm"])).json()
     assert (
         answer["ok"] and "Peace be with you" in answer["detail"] and "first words after" in answer["detail"]
@@ -221,8 +222,12 @@ def test_a_test_action_runs_and_goes_to_the_moderator_log(client, moderator, end
     assert "test voice: ok" in page
 
 
-def test_tests_are_for_moderators_only(client, viewer_account):
+def test_tests_are_for_the_owner_only(client, viewer_account, moderator):
     assert client.post(reverse("system-test", args=["llm"])).status_code == 302
     client.force_login(viewer_account)
     assert client.post(reverse("system-test", args=["llm"])).status_code == 403
     assert client.get(reverse("system")).status_code == 403
+    client.force_login(moderator)  # sees the page, without Test buttons; a test spends the owner's keys
+    assert client.post(reverse("system-test", args=["llm"])).status_code == 403
+    page = client.get(reverse("system")).content.decode()
+    assert 'class="secondary test"' not in page and "Tests are the owner" in page

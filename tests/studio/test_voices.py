@@ -86,8 +86,8 @@ def test_a_wrong_file_is_refused_and_replaces_nothing(downloads, voices_dir, tmp
         voices("add", str(broken / "fr_FR-test-medium.onnx"))
 
 
-def test_upload_and_audition_on_the_personas_page(client, moderator, downloads, voices_dir):
-    client.force_login(moderator)
+def test_upload_and_audition_on_the_personas_page(client, owner, downloads, voices_dir):
+    client.force_login(owner)
     model = (downloads / "fr_FR-test-medium.onnx").read_bytes()
     config = (downloads / "fr_FR-test-medium.onnx.json").read_bytes()
     wrong = client.post(
@@ -107,7 +107,7 @@ def test_upload_and_audition_on_the_personas_page(client, moderator, downloads, 
     )  # fmt: skip
     page = done.content.decode()
     assert "Installed the voice fr_FR-test-medium" in page and 'data-voice="fr_FR-test-medium"' in page
-    assert ModeratorAction.objects.filter(kind="voice", user=moderator).exists()
+    assert ModeratorAction.objects.filter(kind="voice", user=owner).exists()
 
     heard = client.post(reverse("voice-audition", args=["fr_FR-test-medium"])).json()
     assert heard["duration"] > 0.5
@@ -210,11 +210,11 @@ def test_kokoro_from_a_path_and_a_url_then_a_persona_speaks_with_it(tmp_path, vo
     assert not wrong.is_valid() and "speaks 'en', not 'fr'" in wrong.errors["voice_name"][0]
 
 
-def test_kokoro_upload_and_audition(client, moderator, tmp_path, voices_dir):
+def test_kokoro_upload_and_audition(client, owner, tmp_path, voices_dir):
     from tests.builder.tts.onnx_voices import kokoro_files
 
     downloads = kokoro_files(tmp_path / "k").parent
-    client.force_login(moderator)
+    client.force_login(owner)
     done = client.post(
         reverse("voice-upload"),
         {"model": SimpleUploadedFile("kokoro-v1.0.onnx", (downloads / "kokoro-v1.0.onnx").read_bytes()),

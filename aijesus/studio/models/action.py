@@ -26,6 +26,8 @@ class ModeratorAction(models.Model):
         SYSTEM = "system", "Tested a service"
         VOICE = "voice", "Installed a voice"
         AUTOMOD = "automod", "Twitch AutoMod"
+        USERS = "users", "Changed a user's access"
+        KEYS = "keys", "Set an engine address and key"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
+from aijesus.studio.endpoint_keys import key_state
 from aijesus.studio.system.report import FAIL, OK, WARN, Check, safe_url
 from builder.engines import describe_lipsync, llm_choice, llm_for, tts_choice, with_defaults
 from builder.llm import LLMError
@@ -48,8 +49,18 @@ def llm_check(data: dict[str, Any], *, live: bool, timeout: float) -> Check:
     model = llm.get("model") or settings.LLM_MODEL
     base = llm.get("base_url") or settings.LLM_BASE_URL
     where = safe_url(base) or "the OpenAI API"
-    key = "set" if settings.LLM_API_KEY else "not set"
-    value = f"openai, model {model} at {where} ({choice.source}); API key {key}"
+    may_send, key = key_state(base)
+    value = f"openai, model {model} at {where} ({choice.source}); API key: {key}"
+    if not may_send:
+        return Check(
+            "llm",
+            "Answer engine",
+            FAIL,
+            value,
+            "The studio's LLM_API_KEY goes only to LLM_BASE_URL; this persona names another address.",
+            fix="An owner sets this address's own key on the persona's page (or empties its address).",
+            testable=True,
+        )
     if not base and not settings.LLM_API_KEY:
         return Check(
             "llm",

@@ -19,9 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aijesus.studio import playground
 from aijesus.studio.broadcast import broadcast_on_commit
+from aijesus.studio.endpoint_keys import key_state
 from aijesus.studio.forms_personas import SPEED_RANGES, PersonaForm
-from aijesus.studio.models import Avatar, ModeratorAction, Persona, PersonaVersion
+from aijesus.studio.models import Avatar, EndpointKey, ModeratorAction, Persona, PersonaVersion
 from aijesus.studio.persona_diff import diff_against_previous, version_diff
+from aijesus.studio.roles import is_owner
 from aijesus.studio.views.access import moderator_required
 from aijesus.studio.views.media import serve
 
@@ -56,7 +58,15 @@ def _editor(
     request: HttpRequest, form: PersonaForm, persona: Persona | None, status: int = 200
 ) -> HttpResponse:
     versions = persona.versions.select_related("created_by")[:50] if persona else []
-    context = {"form": form, "persona": persona, "versions": versions, "speed_ranges": SPEED_RANGES}
+    llm = (persona.llm or {}) if persona else {}
+    address_key = key_state(llm.get("base_url", ""))[1] if llm.get("engine") == "openai" else ""
+    context = {
+        "form": form,
+        "persona": persona,
+        "versions": versions,
+        "speed_ranges": SPEED_RANGES,
+        "address_key": address_key,
+    }
     return render(request, "studio/personas/edit.html", context, status=status)
 
 
@@ -64,8 +74,8 @@ def _editor(
 @moderator_required
 def persona_new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _editor(request, PersonaForm(initial=NEW_PERSONA), None)
-    form = PersonaForm(request.POST)
+        return _editor(request, PersonaForm(initial=NEW_PERSONA, owner=is_owner(request.user)), None)
+    form = PersonaForm(request.POST, initial=NEW_PERSONA, owner=is_owner(request.user))
     if not form.is_valid():
         return _editor(request, form, None, status=400)
     persona = Persona()
@@ -75,6 +85,7 @@ def persona_new(request: HttpRequest) -> HttpResponse:
     except IntegrityError:
         form.add_error("name", NAME_TAKEN)
         return _editor(request, form, None, status=400)
+    _save_address_key(request, form)
     messages.success(request, f"Created {persona.name} (v1).")
     return redirect("persona-edit", pk=persona.pk)
 
@@ -84,8 +95,8 @@ def persona_new(request: HttpRequest) -> HttpResponse:
 def persona_edit(request: HttpRequest, pk: int) -> HttpResponse:
     persona = get_object_or_404(Persona.objects.select_related("avatar"), pk=pk)
     if request.method == "GET":
-        return _editor(request, PersonaForm(persona=persona), persona)
-    form = PersonaForm(request.POST, persona=persona)
+        return _editor(request, PersonaForm(persona=persona, owner=is_owner(request.user)), persona)
+    form = PersonaForm(request.POST, persona=persona, owner=is_owner(request.user))
     if not form.is_valid():
         return _editor(request, form, persona, status=400)
     with transaction.atomic():
@@ -100,6 +111,7 @@ def persona_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return _editor(request, form, persona, status=409)
         before = persona.snapshot()
         form.apply(persona)
+        _save_address_key(request, form)
         if latest is not None and persona.snapshot() == before:
             messages.info(request, "Nothing changed: no new version.")
             return redirect("persona-edit", pk=pk)
@@ -113,6 +125,20 @@ def persona_edit(request: HttpRequest, pk: int) -> HttpResponse:
             broadcast_on_commit("persona")
     messages.success(request, f"Saved {persona.name} as v{version.number}.")
     return redirect("persona-edit", pk=pk)
+
+
+def _save_address_key(request: HttpRequest, form: PersonaForm) -> None:
+    """An owner's key (or "needs none") for the persona's answer-engine address, sealed; the moderator
+    log names the address, never the key."""
+    data = form.cleaned_data
+    if not form.owner or not (data.get("llm_key") or data.get("llm_no_key")):
+        return
+    row = EndpointKey.put(
+        EndpointKey.Kind.LLM, data["llm_base_url"], data.get("llm_key") or "", by=request.user
+    )
+    what = "a key" if data.get("llm_key") else "no key"
+    ModeratorAction.record(ModeratorAction.Kind.KEYS, by=request.user, detail=f"{what} for {row.address}")
+    messages.info(request, f"Saved {what} for {row.address}.")
 
 
 @require_POST

@@ -1,5 +1,6 @@
 """The System page: what the studio is really using (engines and why, files, services, workers,
-the stream) and a Test action per service; every test goes to the moderator log."""
+the stream), for every moderator; a Test action per service, for the owner (a test spends the
+owner's keys and money); every test goes to the moderator log."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aijesus.studio.models import ModeratorAction, Persona
 from aijesus.studio.system import probes, run_checks, summary
-from aijesus.studio.views.access import moderator_required
+from aijesus.studio.system.limits import upload_limits
+from aijesus.studio.views.access import moderator_required, owner_required
 
 
 @require_GET
@@ -19,11 +21,12 @@ def system(request: HttpRequest) -> HttpResponse:
     checks = run_checks()
     recent = ModeratorAction.objects.filter(kind=ModeratorAction.Kind.SYSTEM).select_related("user")[:10]
     context = {"checks": checks, "summary": summary(checks), "recent": recent}
+    context["upload_limits"] = upload_limits()  # the UPLOAD_* settings in effect
     return render(request, "studio/system.html", context)
 
 
 @require_POST
-@moderator_required
+@owner_required
 def system_test(request: HttpRequest, name: str) -> JsonResponse:
     if name not in probes.TESTS:
         return JsonResponse({"error": f"No test called {name!r}."}, status=404)
