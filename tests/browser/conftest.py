@@ -206,10 +206,27 @@ def moderator_login(studio):
     return seeded_with_moderator()
 
 
-def log_in(page, studio) -> None:
+OWNER = "olivia"
+
+
+@pytest.fixture
+def owner_login(studio):
+    """The studio seeded, and an owner (the streamer) who logs in with `log_in(page, studio, OWNER)`."""
+    from django.contrib.auth import get_user_model
+
+    from aijesus.studio.seed import seed_studio
+
+    seed_studio(owner=OWNER)
+    user = get_user_model().objects.get(username=OWNER)
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    return user
+
+
+def log_in(page, studio, username: str = "alice", password: str = PASSWORD) -> None:
     page.goto(studio.url + "/login/")
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(studio.url + "/")
     page.wait_for_selector("#conn[data-state=live]")

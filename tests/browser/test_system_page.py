@@ -8,14 +8,14 @@ import time
 import pytest
 
 from aijesus.studio.models import ModeratorAction
-from tests.browser.conftest import log_in
+from tests.browser.conftest import OWNER, log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
-def test_the_system_page_shows_the_studio_and_a_test_speaks(studio, browser, moderator_login):
+def test_the_system_page_shows_the_studio_and_a_test_speaks(studio, browser, owner_login):
     page = browser.new_page(viewport={"width": 1366, "height": 768})
-    log_in(page, studio)
+    log_in(page, studio, OWNER)  # tests spend the owner's keys: theirs alone
     page.click("nav a:has-text('System')")
     page.wait_for_url(studio.url + "/system/")
     assert "offline (studio default, LLM_ENGINE)" in page.inner_text("#check-llm")
