@@ -20,9 +20,9 @@ from django.conf import settings
 from aijesus import mediastore
 from aijesus.studio.models import Avatar
 from builder.errors import BuildError, TransientBuildError
+from builder.limits import LimitExceeded, UploadLimits, open_image, open_zip
 
 log = logging.getLogger(__name__)
-MAX_UNPACKED = 200 * 1024 * 1024
 
 
 class AvatarUploadError(BuildError):
@@ -93,15 +93,21 @@ def unpacked_path(avatar: Avatar) -> Path:
 
 
 def unpack(source: Path, into: Path) -> None:
-    """Extract the set's PNGs from the zip `source` into the folder `into`; raises AvatarUploadError."""
+    """Extract the set's PNGs from the zip `source` into the folder `into`; raises AvatarUploadError.
+
+    Within the upload limits (builder.limits): the zip's member count and unpacked size before
+    anything is extracted, each PNG's pixels from its header before any decoding. Workers unpack
+    with the same limits, so a set kept before the limits existed is held to them too.
+    """
+    limits = UploadLimits.of(settings)
     try:
-        archive = zipfile.ZipFile(source)
+        archive = open_zip(source, limits)
     except zipfile.BadZipFile:
         raise AvatarUploadError(f"{source.name} is not a zip of PNG files") from None
+    except LimitExceeded as exc:
+        raise AvatarUploadError(str(exc)) from None
     with archive:
         pngs = [i for i in archive.infolist() if not i.is_dir() and i.filename.lower().endswith(".png")]
-        if sum(i.file_size for i in pngs) > MAX_UNPACKED:
-            raise AvatarUploadError(f"{source.name} unpacks to more than {MAX_UNPACKED // 2**20} MB")
         for info in pngs:
             name = Path(info.filename).name.lower()
             try:
@@ -109,5 +115,12 @@ def unpack(source: Path, into: Path) -> None:
                     shutil.copyfileobj(src, dst)
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 raise AvatarUploadError(f"{source.name} is damaged ({info.filename}: {exc})") from None
+    for png in sorted(into.glob("*.png")):
+        try:
+            open_image(png, limits.image_pixels, f"{png.name} in {source.name}").close()
+        except LimitExceeded as exc:
+            raise AvatarUploadError(str(exc)) from None
+        except (OSError, SyntaxError):
+            continue  # not a readable PNG: the sprite loader says so, naming the file
     if not (into / "base.png").exists():
         raise AvatarUploadError(f"{source.name} has no base.png (see the sprite folder layout)")

@@ -25,18 +25,16 @@ from builder.avatar.canvas import Box
 from builder.avatar.folder import FolderScene, SpriteFolderError
 from builder.avatar.sprites import EyeState
 from builder.avatars import AvatarUploadError, sprite_folder, unpack
+from builder.limits import LimitExceeded, UploadLimits, check_pixels, check_size, open_image
 from builder.lipsync.visemes import Viseme
-from builder.lipsync.wav2lip.avatar import MAX_LOOP_SECONDS
 from builder.media import MediaFormat
 
-MB = 2**20
-# Per kind: the file types taken (by extension and by what the file really is) and the size cap.
+# The file types taken, by extension and by what the file really is. Sizes, pixels and a video's
+# length are the UPLOAD_* settings (builder.limits).
 IMAGE_TYPES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 VIDEO_TYPES = {".mp4": "mp4", ".webm": "webm"}
-MAX_BYTES = {"zip": 50 * MB, "image": 10 * MB, "video": 100 * MB}
 MAX_SIDE = 4096
 MIN_SIDE = 64
-MAX_VIDEO_SECONDS = MAX_LOOP_SECONDS  # the lip-sync keeps every frame of the loop in memory
 PREVIEW = MediaFormat(width=640, height=360)
 PREVIEW_KINDS = {Avatar.Kind.SPRITE: ("idle", "speaking"), Avatar.Kind.VIDEO: ("still",)}
 _SCENE_CODE = sorted((Path(__file__).parents[2] / "builder" / "avatar").glob("*.py"))
@@ -56,8 +54,12 @@ class MediaInfo:
     height: int
 
 
+def limits() -> UploadLimits:
+    return UploadLimits.of(settings)
+
+
 def check_upload(kind: str, upload: UploadedFile) -> None:
-    """Cheap checks before anything is stored: the extension and the size for the kind."""
+    """Cheap checks before anything is stored: the extension and the size."""
     suffix = Path(upload.name or "").suffix.lower()
     if kind == Avatar.Kind.SPRITE:
         if suffix != ".zip":
@@ -69,10 +71,10 @@ def check_upload(kind: str, upload: UploadedFile) -> None:
         family = "video"
     else:
         raise AvatarFileError("An image or loop video avatar is a .png, .jpg, .mp4 or .webm file.")
-    if upload.size > MAX_BYTES[family]:
-        raise AvatarFileError(
-            f"That {family} is {upload.size / MB:.1f} MB; the limit is {MAX_BYTES[family] / MB:g} MB."
-        )
+    try:
+        check_size(f"That {family}", upload.size or 0, limits().avatar_bytes, "UPLOAD_AVATAR_MAX_MB")
+    except LimitExceeded as exc:
+        raise AvatarFileError(str(exc)) from None
 
 
 def check_sprite_set(source: Path, into: Path, name: str) -> MediaInfo:
@@ -88,16 +90,21 @@ def check_sprite_set(source: Path, into: Path, name: str) -> MediaInfo:
         raise AvatarFileError(str(exc)) from None
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise AvatarFileError(f"A PNG in the set cannot be read: {exc}") from None
-    with Image.open(into / "base.png") as base:
+    with open_image(into / "base.png", limits().image_pixels) as base:  # checked by unpack
         return MediaInfo(*base.size)
 
 
 def check_picture(path: Path) -> MediaInfo:
     """Open an image, or decode a loop video's first frame, as the builder will.
 
-    Raises AvatarFileError saying what is wrong. Slow for a video: run it before any transaction.
+    Raises AvatarFileError saying what is wrong (or which upload limit it is over: pixels, and a
+    video's length and frame count, are checked from its headers before anything is decoded).
+    Slow for a video: run it before any transaction.
     """
-    info = _image_info(path) if path.suffix.lower() in IMAGE_TYPES else _video_info(path)
+    try:
+        info = _image_info(path) if path.suffix.lower() in IMAGE_TYPES else _video_info(path)
+    except LimitExceeded as exc:
+        raise AvatarFileError(str(exc)) from None
     if min(info.width, info.height) < MIN_SIDE or max(info.width, info.height) > MAX_SIDE:
         raise AvatarFileError(
             f"The picture is {info.width}x{info.height}; each side must be {MIN_SIDE} to {MAX_SIDE} pixels."
@@ -107,7 +114,7 @@ def check_picture(path: Path) -> MediaInfo:
 
 def _image_info(path: Path) -> MediaInfo:
     try:
-        with Image.open(path) as img:
+        with open_image(path, limits().image_pixels, "The picture") as img:
             img.verify()  # reads the whole file: a truncated upload fails here, not in a build
             kind, size = img.format, img.size
     except (OSError, SyntaxError, Image.DecompressionBombError):
@@ -127,25 +134,51 @@ def _video_info(path: Path) -> MediaInfo:
             if not container.streams.video:
                 raise AvatarFileError("The file has no video in it.")
             stream = container.streams.video[0]
-            seconds = float(container.duration or 0) / av.time_base
-            if seconds > MAX_VIDEO_SECONDS:
-                raise AvatarFileError(
-                    f"The video lasts {seconds:.0f} s; a loop is at most {MAX_VIDEO_SECONDS} s."
-                )
+            width, height = stream.codec_context.width, stream.codec_context.height
+            check_pixels("Each frame of the video", width, height, limits().image_pixels)
+            _check_length(path)
             next(container.decode(stream))  # a video whose first frame cannot be decoded is no use
-            return MediaInfo(stream.codec_context.width, stream.codec_context.height)
+            return MediaInfo(width, height)
     except (av.FFmpegError, StopIteration, UnicodeDecodeError):
         raise AvatarFileError("The file is not a readable MP4 or WebM video.") from None
+
+
+def _check_length(path: Path) -> None:
+    """A loop is decoded into frames, every one kept in memory: its frame count and length are
+    read from its packets (not decoded, and not trusting the header's duration)."""
+    bounds = limits()
+    frames, last = 0, 0.0
+    with av.open(str(path)) as container:
+        for packet in container.demux(container.streams.video[0]):
+            if packet.size == 0:
+                continue  # the demuxer's end-of-stream marker
+            frames += 1
+            if frames > bounds.video_frames:
+                raise LimitExceeded(
+                    f"The video has more than {bounds.video_frames:,} frames; the limit is"
+                    f" {bounds.video_frames:,} (UPLOAD_VIDEO_MAX_FRAMES)."
+                )
+            if packet.pts is not None and packet.time_base is not None:
+                last = max(last, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+        seconds = max(last, float(container.duration or 0) / av.time_base)
+    if seconds > bounds.video_seconds:
+        raise LimitExceeded(
+            f"The video lasts {seconds:.0f} s; the limit is {bounds.video_seconds} s"
+            " (UPLOAD_VIDEO_MAX_SECONDS)."
+        )
 
 
 def first_frame(avatar: Avatar) -> Image.Image:
     """The picture of an image/video avatar (a video's first frame), as RGB."""
     path = Path(avatar.source.path)
     if path.suffix.lower() in IMAGE_TYPES:
-        with Image.open(path) as img:
+        with open_image(path, limits().image_pixels) as img:
             return img.convert("RGB")
     with av.open(str(path)) as container:
-        return next(container.decode(container.streams.video[0])).to_image().convert("RGB")
+        stream = container.streams.video[0]
+        context = stream.codec_context
+        check_pixels(path.name, context.width, context.height, limits().image_pixels)
+        return next(container.decode(stream)).to_image().convert("RGB")
 
 
 MIN_FACE_PIXELS = 32

@@ -24,10 +24,11 @@ from django.db import transaction
 
 from aijesus import mediastore
 from aijesus.studio import avatar_files
-from aijesus.studio.avatar_files import MediaInfo
+from aijesus.studio.avatar_files import AvatarFileError, MediaInfo
 from aijesus.studio.models import Avatar
 from builder import staging
 from builder.avatars import unpacked_path
+from builder.limits import LimitExceeded, copy_within
 
 # Inside MEDIA_ROOT, so that keeping the files is a rename, not a copy (never served: no media is).
 STAGING_FOLDER = "avatar-uploads"
@@ -69,8 +70,9 @@ class _StagedFile(File):
 def stage(kind: str, upload: UploadedFile, name: str, box: list[int] | None = None) -> StagedUpload:
     """Copy `upload` into a new staging folder and check it as the builder will read it.
 
-    Raises AvatarFileError (FaceBoxError for a `box` that does not fit); a refused upload leaves
-    no folder behind. Call it with no transaction open: it takes seconds.
+    Raises AvatarFileError (FaceBoxError for a `box` that does not fit; naming the upload limit
+    when it is over one); a refused upload leaves no folder behind. Call it with no transaction
+    open: it takes seconds.
     """
     root = Path(settings.MEDIA_ROOT) / STAGING_FOLDER
     root.mkdir(parents=True, exist_ok=True)
@@ -81,8 +83,10 @@ def stage(kind: str, upload: UploadedFile, name: str, box: list[int] | None = No
         # checks' messages name the file as the moderator will see it.
         source = folder / default_storage.get_valid_name(upload.name or "upload")
         with source.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+            # Bounded again while copying: the form checked the size Django counted, and this
+            # copy holds to the same limit whoever calls it.
+            limit = avatar_files.limits().avatar_bytes
+            copy_within(upload.chunks(), out, limit, f"That {source.suffix} file", "UPLOAD_AVATAR_MAX_MB")
         if kind == Avatar.Kind.SPRITE:
             unpacked = folder / "unpacked"
             unpacked.mkdir()
@@ -92,6 +96,9 @@ def stage(kind: str, upload: UploadedFile, name: str, box: list[int] | None = No
             info = avatar_files.check_picture(source)
         if box is not None:
             avatar_files.check_face_box(box, info)
+    except LimitExceeded as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise AvatarFileError(str(exc)) from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -46,6 +46,11 @@ class AvatarUploadForm(FaceBoxForm):
 
     field_order = ["name", "kind", "source", *_BOX_FIELDS]
 
+    def __init__(self, *args: Any, refused: dict[str, str] | None = None, **kwargs: Any) -> None:
+        """`refused`: files dropped while they arrived, over the upload limit (`uploads.refusals`)."""
+        super().__init__(*args, **kwargs)
+        self.refused = refused or {}
+
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if Avatar.objects.filter(name__iexact=name).exists():
@@ -56,6 +61,9 @@ class AvatarUploadForm(FaceBoxForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        for field, reason in self.refused.items():
+            self.errors.pop(field, None)  # "This field is required" would hide why it is missing
+            self.add_error(field if field in self.fields else None, reason)
         kind, upload = data.get("kind"), data.get("source")
         if kind and upload:
             try:

@@ -13,7 +13,6 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from aijesus.studio import avatar_files
 from aijesus.studio.models import Avatar
 from builder.avatars import sprite_folder
 
@@ -189,7 +188,7 @@ def test_a_loop_video_is_kept_and_previewed_by_its_first_frame(mod_client, conta
         ("face.png", png((40, 40)), {}, "each side must be 64 to 4096 pixels"),
         ("loop.mp4", b"\x00\x00\x00\x18ftypmp42 not really", {}, "not a readable MP4 or WebM video"),
         ("loop.webm", mp4(), {}, "is not a .webm video"),
-        ("loop.mp4", mp4(frames=40, rate=1), {}, "a loop is at most 30 s"),
+        ("loop.mp4", mp4(frames=70, rate=1), {}, "the limit is 60 s (UPLOAD_VIDEO_MAX_SECONDS)"),
     ],
 )
 def test_a_bad_image_or_video_is_refused_clearly(mod_client, media_root, filename, content, extra, message):
@@ -200,13 +199,13 @@ def test_a_bad_image_or_video_is_refused_clearly(mod_client, media_root, filenam
     assert files_under(media_root) == []
 
 
-def test_files_over_the_size_limit_are_refused(mod_client, monkeypatch):
-    monkeypatch.setitem(avatar_files.MAX_BYTES, "image", 1000)
+def test_files_over_the_size_limit_are_refused(mod_client, settings):
+    settings.UPLOAD_AVATAR_MAX_MB = 1
     response = upload(
-        mod_client, "Big", "face.png", png((400, 400), colour=(1, 2, 3, 4)) + b"\0" * 2000, "video"
+        mod_client, "Big", "face.png", png((400, 400), colour=(1, 2, 3, 4)) + b"\0" * (1 << 20), "video"
     )
     assert response.status_code == 400
-    assert "MB; the limit is" in " ".join(response.context["form"].errors["source"])
+    assert "the limit of 1 MB (UPLOAD_AVATAR_MAX_MB)" in " ".join(response.context["form"].errors["source"])
 
 
 @pytest.mark.parametrize(

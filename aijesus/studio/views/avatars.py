@@ -16,25 +16,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aijesus import mediastore
-from aijesus.studio import avatar_files, avatar_staging
+from aijesus.studio import avatar_files, avatar_staging, uploads
 from aijesus.studio.avatar_files import AvatarFileError
 from aijesus.studio.forms_avatars import AvatarUploadForm, FaceBoxForm
 from aijesus.studio.models import Avatar, ModeratorAction, Persona
 from aijesus.studio.views.access import moderator_required
 from aijesus.studio.views.media import media_path, serve
 from builder.avatars import AvatarUploadError
+from builder.limits import MB, LimitExceeded
 
 log = logging.getLogger(__name__)
 
 
 def _list(request: HttpRequest, form: AvatarUploadForm, status: int = 200) -> HttpResponse:
     avatars = Avatar.objects.prefetch_related("persona_set")
+    limits = avatar_files.limits()
     context = {
         "avatars": avatars,
         "form": form,
-        "limits": avatar_files.MAX_BYTES,
-        "mb": avatar_files.MB,
-        "max_seconds": avatar_files.MAX_VIDEO_SECONDS,
+        # One size limit for every kind of avatar file (UPLOAD_AVATAR_MAX_MB), as the page lists them.
+        "limits": dict.fromkeys(("zip", "image", "video"), limits.avatar_bytes),
+        "mb": MB,
+        "max_seconds": limits.video_seconds,
     }
     return render(request, "studio/avatars/list.html", context, status=status)
 
@@ -45,7 +48,7 @@ def avatar_list(request: HttpRequest) -> HttpResponse:
     """GET: every avatar with its preview and the upload form. POST: an upload."""
     if request.method == "GET":
         return _list(request, AvatarUploadForm())
-    form = AvatarUploadForm(request.POST, request.FILES)
+    form = AvatarUploadForm(request.POST, request.FILES, refused=uploads.refusals(request))
     if not form.is_valid():
         return _list(request, form, status=400)
     avatar = Avatar(name=form.cleaned_data["name"], kind=form.cleaned_data["kind"])
@@ -110,7 +113,7 @@ def face_box(request: HttpRequest, pk: int) -> HttpResponse:
     if box is not None:
         try:
             avatar_files.check_face_box(box, avatar_files.media_info(avatar))
-        except AvatarFileError as exc:
+        except (AvatarFileError, LimitExceeded) as exc:  # over: a picture kept before the limits
             form.add_error(None, str(exc))
             return _detail(request, avatar, form, status=400)
     settings = {k: v for k, v in avatar.settings.items() if k != "face_box"}
