@@ -179,3 +179,25 @@ def test_the_chat_checks_get_the_studio_key_only_at_the_studio_address(tmp_path)
     assert check_key(**studio, CHAT_CHECK_BASE_URL="http://127.0.0.1:1/v1/") == STUDIO_KEY
     assert check_key(**studio, CHAT_CHECK_BASE_URL="http://elsewhere:2/v1") == ""
     assert check_key(**studio, CHAT_CHECK_BASE_URL="http://elsewhere:2/v1", CHAT_CHECK_API_KEY="own") == "own"
+
+
+def test_a_moderator_cannot_roll_back_to_another_engine_address_but_the_owner_can(
+    moderator, owner, persona, elsewhere
+):
+    persona.llm = {**persona.llm, "engine": "openai", "base_url": elsewhere.url}
+    persona.save_version(note="owner's address")  # v2
+    persona.llm = {**persona.llm, "engine": "", "base_url": ""}
+    persona.save_version(note="back to the studio default")  # v3
+    url = reverse("persona-rollback", args=[persona.pk, 2])
+    refused = logged_in(moderator).post(url, follow=True)
+    assert "only the owner can restore it" in refused.content.decode()
+    persona.refresh_from_db()
+    assert persona.llm["base_url"] == "" and persona.versions.count() == 3
+    assert logged_in(owner).post(url).status_code == 302
+    persona.refresh_from_db()
+    assert persona.llm["base_url"] == elsewhere.url
+    # A version that differs only in the moderator's part is theirs to restore.
+    persona.system_prompt = "Speak in parables."
+    persona.save_version(note="a moderator's prompt")  # v5
+    restored = logged_in(moderator).post(reverse("persona-rollback", args=[persona.pk, 4]), follow=True)
+    assert "Rolled back to v4" in restored.content.decode()

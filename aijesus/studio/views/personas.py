@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aijesus.studio import playground
 from aijesus.studio.broadcast import broadcast_on_commit
 from aijesus.studio.endpoint_keys import key_state
-from aijesus.studio.forms_personas import SPEED_RANGES, PersonaForm
+from aijesus.studio.forms_personas import SPEED_RANGES, PersonaForm, owner_settings
 from aijesus.studio.models import Avatar, EndpointKey, ModeratorAction, Persona, PersonaVersion
 from aijesus.studio.persona_diff import diff_against_previous, version_diff
 from aijesus.studio.roles import is_owner
@@ -194,6 +194,13 @@ def version_rollback(request: HttpRequest, pk: int, number: int) -> HttpResponse
     version = get_object_or_404(versions, persona_id=pk, number=number)
     if _avatar_missing(version):
         messages.error(request, f"v{number}'s avatar was deleted: choose an avatar in the editor instead.")
+        return redirect("persona-version", pk=pk, number=number)
+    if not is_owner(request.user) and owner_settings(version.data) != owner_settings(
+        version.persona.snapshot()
+    ):
+        messages.error(
+            request, f"v{number} uses other engines or addresses than now: only the owner can restore it."
+        )
         return redirect("persona-version", pk=pk, number=number)
     try:
         with transaction.atomic():
