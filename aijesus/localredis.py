@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import redis
 
+from builder.childenv import child_env
+
 log = logging.getLogger(__name__)
 
 
@@ -64,7 +66,8 @@ class BundledRedis:
             "--appendonly", "no",
             "--logfile", str(self.data_dir / "redis.log"),
         ]  # fmt: skip
-        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
+        # No secret in redis-server's environment (it is our child under `make run`).
+        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, env=child_env())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -16,6 +16,8 @@ from typing import Any
 
 from celery.worker.control import inspect_command
 
+from builder.childenv import child_env
+
 
 @lru_cache(maxsize=1)
 def gpus() -> tuple[str, ...]:
@@ -30,6 +32,7 @@ def gpus() -> tuple[str, ...]:
             text=True,
             timeout=5,
             check=True,
+            env=child_env(),
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return ()

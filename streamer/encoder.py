@@ -12,7 +12,7 @@ figures. stderr is drained by a fourth into a bounded tail.
 The stream key is in no child's argv or environment. A keyed RTMP output is published by a second
 process, `streamer/publisher.py`: ffmpeg writes FLV into a pipe, the publisher reads it and is the
 only one given the key (on a pipe of its own, at its start: each encoder restart starts a new one).
-Both children get the environment without any variable that holds the key (STREAM_KEY). The two
+Both children get `child_env`: no secret (the key included) and no variable that holds one. The two
 live and die together: if either ends, the encoder is dead and the streamer restarts the pair.
 Anything logged is still masked, in case a message repeats the URL with the key.
 """
@@ -32,6 +32,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from aijesus.processes import child_env
 from builder.encode.ffmpeg import ffmpeg_binary
 from builder.encode.segment import video_args
 from builder.media import MediaFormat
@@ -99,7 +100,8 @@ class StreamEncoder:
     def start(self) -> None:
         if self.outputs.preview_dir is not None:  # also after someone cleared the media folder
             self.outputs.preview_dir.mkdir(parents=True, exist_ok=True)
-        env = child_env(self.outputs.secrets)
+        # The key may come from STREAM_KEY_FILE: its value is dropped wherever it appears too.
+        env = child_env(also=self.outputs.secrets)
         read_fd, write_fd = os.pipe()
         # The FLV pipe to the publisher: its read end is the publisher's stdin, its write end ffmpeg's.
         flv_read, flv_write = os.pipe() if self.outputs.needs_publisher else (None, None)
@@ -283,9 +285,3 @@ class StreamEncoder:
             except queue.Full:
                 with contextlib.suppress(queue.Empty):
                     q.get_nowait()
-
-
-def child_env(secrets: list[str]) -> dict[str, str]:
-    """Our environment less every variable that holds a secret (STREAM_KEY): a child's environment
-    is readable in /proc by its user, and children have no use for the key in it."""
-    return {name: value for name, value in os.environ.items() if not any(s and s in value for s in secrets)}

@@ -115,7 +115,7 @@ def owner_token(scope: str) -> tuple[str, str]:
     try:
         access, _ = owner.tokens()
     except Unreadable:
-        raise NotChecked("the channel owner's token cannot be read (SECRET_KEY changed?)") from None
+        raise NotChecked("the channel owner's token cannot be read (TOKEN_ENCRYPTION_KEY changed?)") from None
     return owner.user_id, access
 
 

@@ -33,7 +33,9 @@ class DatabaseTokenStore:
                 try:
                     access, refresh = account.tokens()
                 except Unreadable:
-                    log.warning("tokens of Twitch account %s cannot be read (SECRET_KEY changed?)", account)
+                    log.warning(
+                        "tokens of Twitch account %s cannot be read (TOKEN_ENCRYPTION_KEY changed?)", account
+                    )
                     continue
                 found.append((account.user_id, access, refresh))
         finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from aijesus.chat.crypto import Unreadable
+from aijesus.chat.crypto import NotGiven, Unreadable
 from aijesus.studio.models import EndpointKey
 from aijesus.studio.models.endpoint import normalize_address
 
@@ -39,6 +39,12 @@ def llm_key_for(address: str) -> str:
         )
     try:
         return row.key()
+    except NotGiven:
+        raise KeyRefused(
+            f"{wanted} has a key of its own, but this process is not given TOKEN_ENCRYPTION_KEY to "
+            "open it (a worker on a machine the studio does not control never is): build this "
+            "persona's answers on a worker at home"
+        ) from None
     except Unreadable:
         raise KeyRefused(
             f"the key saved for {wanted} cannot be opened with this TOKEN_ENCRYPTION_KEY: "

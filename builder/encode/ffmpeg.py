@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 
+from builder.childenv import child_env
 from builder.errors import BuildError
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,9 @@ def ffmpeg_binary() -> str:
             raise FFmpegError(f"no ffmpeg: set {FFMPEG_ENV} or install imageio-ffmpeg") from exc
         path = imageio_ffmpeg.get_ffmpeg_exe()
     try:
-        done = subprocess.run([path, "-hide_banner", "-version"], capture_output=True, text=True, timeout=20)
+        done = subprocess.run(
+            [path, "-hide_banner", "-version"], capture_output=True, text=True, timeout=20, env=child_env()
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise FFmpegError(
             f"ffmpeg at {path!r} (from {FFMPEG_ENV} or imageio-ffmpeg) does not run: {exc}"
@@ -99,6 +102,7 @@ class FFmpegProcess:
                 stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                 stdout=subprocess.PIPE if capture_stdout else subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
+                env=child_env(),
             )
         except OSError as exc:
             raise FFmpegError(f"could not start ffmpeg: {exc}", argv=self.argv) from exc

@@ -35,7 +35,8 @@ class TwitchAccount(models.Model):
         return self.scopes.split()
 
     def tokens(self) -> tuple[str, str]:
-        """(access, refresh) in clear. Raises ``crypto.Unreadable`` after a SECRET_KEY change."""
+        """(access, refresh) in clear. Raises ``crypto.Unreadable`` when TOKEN_ENCRYPTION_KEY no
+        longer opens them."""
         return unseal(self.access_token), unseal(self.refresh_token)
 
     def set_tokens(self, access: str, refresh: str) -> None:

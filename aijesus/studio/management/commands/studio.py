@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from aijesus import processes
+from aijesus.chat import crypto
 from aijesus.chat.process import chat_command
 from aijesus.localredis import ensure_redis
 from aijesus.studio.system import FAIL, WARN, run_checks, summary
@@ -30,6 +37,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("seed", stdout=self.stdout)
         call_command("collectstatic", interactive=False, verbosity=0)
+        self.reseal_tokens()
         if options["setup_only"]:
             return
 
@@ -43,8 +51,9 @@ class Command(BaseCommand):
             line += " Details: `python manage.py doctor` or the System page."
         self.stdout.write(self.style.ERROR(line) if problems else line)
         bin_dir = os.path.dirname(sys.executable)
+        # No secret in honcho's environment: each process gets its own through its launcher.
         env = {
-            **os.environ,
+            **processes.without_secrets(os.environ),
             "REDIS_URL": redis_url,
             "STUDIO_PORT": str(options["port"]),
             "STUDIO_HOST": options["host"],
@@ -53,16 +62,12 @@ class Command(BaseCommand):
         }
         self.stdout.write(
             self.style.SUCCESS(f"Dashboard: http://{options['host']}:{options['port']}/")
-            + "\nLog in as 'moderator' (its password is printed on the first run only; reset it with"
-            " `python manage.py changepassword moderator`). Ctrl-C stops everything."
+            + "\nLog in as the owner, 'owner' (its password is printed on the first run only; reset it"
+            " with `python manage.py changepassword owner`); invite moderators on the Users page."
+            " Ctrl-C stops everything."
         )
-        procfile = settings.BASE_DIR / "Procfile"
-        chat = chat_command()
-        if chat:  # the reader runs only when there is chat to read (see aijesus/chat/process.py)
-            generated = settings.DATA_DIR / "Procfile"
-            generated.write_text(procfile.read_text().rstrip("\n") + f"\nchat: {chat}\n")
-            procfile = generated
-            self.stdout.write(f"Chat reader: {chat}")
+        procfile = self.procfile()
+        env[processes.SET_VAR] = ",".join(processes.configured_names(os.environ))
         argv = [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(settings.BASE_DIR)]
         # honcho stops every process on SIGINT/SIGTERM and exits when any of them stops. Pass our
         # signals on (a `kill` may reach only us) and wait, so Redis outlives the processes using it.
@@ -78,14 +83,67 @@ class Command(BaseCommand):
 
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, stop)
-        runner = subprocess.Popen(argv, env=env)
-        if asked:
-            runner.send_signal(asked[-1])
+        folder = secrets_folder(settings.DATA_DIR / "run")
         try:
+            roles = re.findall(r"aijesus\.processes (\w+) --", procfile.read_text())
+            processes.hand_out(folder, roles, secrets_env())
+            runner = subprocess.Popen(argv, env={**env, processes.DIR_VAR: str(folder)})
+            if asked:
+                runner.send_signal(asked[-1])
             wait_for_runner(runner, asked)
         finally:
+            shutil.rmtree(folder, ignore_errors=True)  # a role that never started leaves its file
             if bundled:
                 bundled.stop()
+
+    def procfile(self) -> Path:
+        """The Procfile, with the chat reader when there is chat to read (aijesus/chat/process.py)."""
+        procfile = settings.BASE_DIR / "Procfile"
+        chat = chat_command()
+        if not chat:
+            return procfile
+        generated = settings.DATA_DIR / "Procfile"
+        line = processes.command("chat", chat)
+        generated.write_text(procfile.read_text().rstrip("\n") + f"\nchat: {line}\n")
+        self.stdout.write(f"Chat reader: {chat}")
+        return generated
+
+    def reseal_tokens(self) -> None:
+        """Values sealed with an older key (or, before TOKEN_ENCRYPTION_KEY, with SECRET_KEY's)
+        are sealed again with the current one here, where every key is at hand: the chat reader,
+        which holds TOKEN_ENCRYPTION_KEY but not SECRET_KEY, then opens them all."""
+        done = crypto.reseal_all()
+        if done.changed:
+            self.stdout.write(f"Re-sealed {done.changed} stored token(s) with TOKEN_ENCRYPTION_KEY.")
+        if done.unreadable:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{done.unreadable} stored token(s) open with no configured key: connect Twitch again."
+                )
+            )
+
+
+def secrets_env() -> dict[str, str]:
+    """Our environment with the keys generated into DATA_DIR (when not given) spelled out, so the
+    processes that may hold them get them from us and never read or write those files."""
+    env = dict(os.environ)
+    for name, value in (
+        (processes.SECRET_KEY, settings.SECRET_KEY),
+        (processes.TOKEN_ENCRYPTION_KEY, ",".join(crypto.keys())),
+    ):
+        if not env.get(name) and not env.get(f"{name}_FILE"):
+            env[name] = value
+    return env
+
+
+def secrets_folder(parent: Path) -> Path:
+    """A fresh 0700 folder for this run's secrets. Folders left by a run that was killed are
+    removed (their secrets were taken within seconds of its start)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    for old in parent.glob("secrets-*"):
+        if time.time() - old.stat().st_mtime > 60:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix="secrets-", dir=parent))
 
 
 def wait_for_runner(runner: subprocess.Popen, asked: list[int], grace: float = 10.0) -> None:
