@@ -21,7 +21,7 @@ from builder.lipsync.base import LipSyncEngine
 from builder.llm.base import LLMEngine
 from builder.media import MediaFormat
 from builder.pipeline import Engines
-from builder.tts.base import Speech, TTSEngine, VoiceSettings
+from builder.tts.base import Speech, TTSEngine, TTSError, VoiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,43 @@ def media_format() -> MediaFormat:
 
 
 def with_defaults(persona: dict[str, Any]) -> dict[str, Any]:
-    """The persona as the pipeline reads it, with global defaults filled where it says nothing."""
+    """The persona as the pipeline reads it, with global defaults filled where it says nothing.
+
+    A coqui voice's model is filled in as the engine finds it (the installed model the voice
+    names, else TTS_MODEL_PATH), for the System page's check; a model path the persona names
+    itself is kept, and refused where it is used (`voice_problem`).
+    """
     voice = dict(persona.get("voice") or {})
-    if not voice.get("model_path") and settings.TTS_MODEL_PATH:
-        voice["model_path"] = settings.TTS_MODEL_PATH
+    if tts_choice(persona).engine == "coqui":
+        from builder.tts.coqui_files import split_voice
+
+        try:
+            installed, _ = split_voice(str(voice.get("voice", "")), settings.VOICES_DIR)
+        except TTSError:  # names a model that is not installed: the engine says so
+            installed = None
+        if installed is not None:
+            voice["model_path"] = str(installed)
+        elif not voice.get("model_path") and settings.TTS_MODEL_PATH:
+            voice["model_path"] = settings.TTS_MODEL_PATH
     return {**persona, "voice": voice}
+
+
+def voice_problem(persona: dict[str, Any]) -> str:
+    """Why the persona's voice model may not load, or "": models load only from the installed
+    folders (VOICES_DIR) and the owner's TTS_MODEL_PATH, never from a path the persona names."""
+    from builder.answer import persona_voice
+    from builder.tts.coqui_files import allowed_model_path
+
+    engine = tts_choice(persona).engine
+    voice = persona_voice(persona)
+    try:
+        if engine == "coqui":
+            _coqui(str(settings.VOICES_DIR), settings.TTS_MODEL_PATH).locate(voice)
+        elif voice.model_path:
+            allowed_model_path(voice.model_path, [Path(settings.VOICES_DIR)])
+    except TTSError as exc:
+        return str(exc)
+    return ""
 
 
 @dataclass(frozen=True)
@@ -106,11 +138,27 @@ class _ByLanguage(TTSEngine):
 
 
 def llm_for(persona: dict[str, Any]) -> LLMEngine:
-    """The persona's answer engine alone (the dashboard's playground needs no lip-sync)."""
+    """The persona's answer engine alone (the dashboard's playground needs no lip-sync).
+
+    A key goes only to the address it was set for (aijesus/studio/endpoint_keys.py): a persona
+    naming an address with no key of its own gets an engine that refuses, and nothing is sent.
+    """
+    from aijesus.studio.endpoint_keys import KeyRefused, llm_key_for
+    from builder.llm.refused import RefusedEngine
+
     llm = persona.get("llm") or {}
+    engine = llm_choice(persona).engine
+    base_url = llm.get("base_url") or settings.LLM_BASE_URL
+    key = ""
+    if engine == "openai":
+        try:
+            key = llm_key_for(base_url)
+        except KeyRefused as exc:
+            return RefusedEngine(str(exc))
     return _llm(
-        llm_choice(persona).engine,
-        llm.get("base_url") or settings.LLM_BASE_URL,
+        engine,
+        base_url,
+        key,
         llm.get("model") or settings.LLM_MODEL,
         float(llm.get("temperature", 0.7)),
         int(llm.get("max_tokens", 220)),
@@ -118,14 +166,16 @@ def llm_for(persona: dict[str, Any]) -> LLMEngine:
 
 
 @lru_cache(maxsize=8)
-def _llm(engine: str, base_url: str, model: str, temperature: float, max_tokens: int) -> LLMEngine:
+def _llm(
+    engine: str, base_url: str, api_key: str, model: str, temperature: float, max_tokens: int
+) -> LLMEngine:
     from builder.llm import make_engine
 
     if engine == "openai":
         return make_engine(
             "openai",
             base_url=base_url or None,
-            api_key=settings.LLM_API_KEY,
+            api_key=api_key,
             model=model,
             temperature=temperature,
             max_tokens=max_tokens,
@@ -135,7 +185,34 @@ def _llm(engine: str, base_url: str, model: str, temperature: float, max_tokens:
 
 
 def tts_for(persona: dict[str, Any]) -> TTSEngine:
-    return _tts(tts_choice(persona).engine)
+    """The persona's voice engine; one that refuses with the reason when its model may not load."""
+    engine = tts_choice(persona).engine
+    problem = voice_problem(persona)
+    if problem:
+        log.warning("voice refused: %s", problem)
+        return _RefusedVoice(engine, problem)
+    if engine == "coqui":
+        return _coqui(str(settings.VOICES_DIR), settings.TTS_MODEL_PATH)
+    return _tts(engine)
+
+
+@lru_cache(maxsize=4)
+def _coqui(voices_dir: str, default_model: str) -> TTSEngine:
+    from builder.tts.coqui import CoquiEngine
+
+    return CoquiEngine(model_path=default_model, voices_dir=voices_dir)
+
+
+class _RefusedVoice(TTSEngine):
+    """Stands in for a voice whose model may not load: every clip fails with the reason (a clip in
+    another voice would hide that the persona names a model from outside the installed folders)."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+
+    def synthesize(self, text: str, voice: VoiceSettings) -> Speech:
+        raise TTSError(self.reason)
 
 
 @lru_cache(maxsize=4)

@@ -1,4 +1,5 @@
-"""Admin for the chat app. Tokens are never shown, not even sealed."""
+"""Admin for the chat app. Tokens are never shown, not even sealed. As in the studio's admin, a file
+field (none today) would be shown, never uploaded (`ReadOnlyFilesAdmin`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from aijesus.chat.models import ChatSettings, SupportEvent, TwitchAccount
+from aijesus.studio.admin import ReadOnlyFilesAdmin
 
 
 @admin.register(ChatSettings)
-class ChatSettingsAdmin(admin.ModelAdmin):
+class ChatSettingsAdmin(ReadOnlyFilesAdmin):
     readonly_fields = ["updated_at", "updated_by", "aged_at", "replied_until"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -22,7 +24,7 @@ class ChatSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(TwitchAccount)
-class TwitchAccountAdmin(admin.ModelAdmin):
+class TwitchAccountAdmin(ReadOnlyFilesAdmin):
     list_display = ["login", "user_id", "connected_at", "refreshed_at"]
     fields = ["login", "user_id", "scopes", "connected_at", "connected_by", "refreshed_at"]
     readonly_fields = fields
@@ -32,7 +34,7 @@ class TwitchAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportEvent)
-class SupportEventAdmin(admin.ModelAdmin):
+class SupportEventAdmin(ReadOnlyFilesAdmin):
     list_display = ["received_at", "viewer_name", "kind", "label", "value", "question"]
     list_filter = ["kind"]
     search_fields = ["viewer_name"]

@@ -1,24 +1,47 @@
-"""Admin for every model. Rows with history are never deleted from here: they are marked instead."""
+"""Admin for every model. Rows with history are never deleted from here: they are marked instead.
+
+Nothing here chooses what the studio loads or decodes: every file field is shown, never uploaded or
+replaced (an upload here would skip the dashboard's checks and limits), and a persona's raw engine
+settings (`llm`, `voice` JSON) are shown, never edited (the dashboard's persona editor checks them
+against what the engines accept, and models load only from the installed folders).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from aijesus.studio.models import Avatar, Clip, Persona, PersonaVersion, Question, Segment
 
 
-class NoDeleteAdmin(admin.ModelAdmin):
+class ReadOnlyFilesAdmin(admin.ModelAdmin):
+    """Every file field of the model is read-only, whatever the subclass lists (a field added
+    later included)."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
+        listed = list(super().get_readonly_fields(request, obj))
+        return listed + [name for name in file_fields(self.model) if name not in listed]
+
+
+def file_fields(model: type[models.Model]) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+
+
+class NoDeleteAdmin(ReadOnlyFilesAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(Avatar)
-class AvatarAdmin(admin.ModelAdmin):
+class AvatarAdmin(ReadOnlyFilesAdmin):
     list_display = ["name", "kind", "prepared_at", "created_at"]
     list_filter = ["kind"]
+    # The Avatars page uploads and checks the file (size, pixels, the face box); here it is shown.
+    readonly_fields = ["settings"]
 
 
 class PersonaVersionInline(admin.TabularInline):
@@ -31,10 +54,12 @@ class PersonaVersionInline(admin.TabularInline):
 
 
 @admin.register(Persona)
-class PersonaAdmin(admin.ModelAdmin):
+class PersonaAdmin(ReadOnlyFilesAdmin):
     list_display = ["name", "language", "avatar", "is_active"]
     list_filter = ["language", "is_active"]
     inlines = [PersonaVersionInline]
+    # Engine settings are changed on the dashboard's persona page, which checks them.
+    readonly_fields = ["llm", "voice"]
 
     def save_model(self, request: HttpRequest, obj: Persona, form: Any, change: bool) -> None:
         # The admin's change view is one transaction already. save_version writes only the versioned

@@ -23,8 +23,9 @@ def make_engine(engine: str, **options: Any) -> TTSEngine:
     """The engine named `engine`, built with `options` (keyword arguments of its class).
 
     "espeak" takes none; "openai" takes base_url, api_key, model, default_voice, timeout,
-    max_retries, response_format, pcm_sample_rate; "coqui" takes model_path; "piper" takes
-    voices_dir (the installed voices) and providers (onnxruntime's, in order of preference).
+    max_retries, response_format, pcm_sample_rate; "coqui" takes voices_dir (its installed models)
+    and model_path; "piper" takes voices_dir (the installed voices) and providers (onnxruntime's,
+    in order of preference).
     """
     try:
         module, name = ENGINES[engine]

@@ -1,21 +1,23 @@
 """Coqui TTS (the maintained `coqui-tts` package, import name `TTS`): a local XTTS-v2 or VITS model.
 
-The model is whatever folder `VoiceSettings.model_path` (or the engine's default) names: a folder
-holding `config.json` and the checkpoint, as Coqui's own downloads are laid out, or the checkpoint
-file itself with `config.json` beside it. It loads through Coqui's public `TTS(model_path=...,
-config_path=...)`, on the GPU when torch sees one, once per process: models are large and slow to
-load. torch and TTS are imported only when a model is first needed, so importing this module (the
-web process does) stays cheap.
+Which model: an installed one (`VOICES_DIR/coqui/<name>`, `manage.py voices add FOLDER`) that the
+persona's voice names, `<name>` or `<name>#<speaker>`; else the engine's default, `TTS_MODEL_PATH`.
+A model path from anywhere else is refused (builder/tts/coqui_files.py says why). A model is a
+folder holding `config.json` and the checkpoint, as Coqui's own downloads are laid out. It loads
+through Coqui's public `TTS(model_path=..., config_path=...)`, on the GPU when torch sees one, once
+per process: models are large and slow to load. Loading and speaking run inside
+`builder.weights.only_weights()`: every file Coqui unpickles is read as weights only, so a
+checkpoint carrying code is refused before any of it runs. torch and TTS are imported only when a
+model is first needed, so importing this module (the web process does) stays cheap.
 
-Voice settings: `voice` is a speaker name of a multi-speaker model (XTTS-v2 ships named speakers)
-or the path of a reference recording to clone (XTTS); "" takes the model's first speaker.
-`language` matters for multilingual models only; `speed` is honoured; Coqui models have no pitch
-control, so `pitch` is ignored.
+Voice settings: the speaker is a speaker name of a multi-speaker model (XTTS-v2 ships named
+speakers) or, for XTTS, the file name of a reference recording installed in the model's folder to
+clone; "" takes the model's first speaker. `language` matters for multilingual models only; `speed`
+is honoured; Coqui models have no pitch control, so `pitch` is ignored.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -26,25 +28,24 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from builder.tts.base import Speech, TTSEngine, TTSError, VoiceSettings
+from builder.tts.coqui_files import (
+    NO_MODEL,
+    ModelFiles,
+    allowed_model_path,
+    models_dir,
+    reference_recording,
+    resolve_model_files,
+    split_voice,
+)
 from builder.tts.timings import phoneme_timings
+from builder.weights import only_weights, unsafe_reason
 
 if TYPE_CHECKING:
     import torch
 
 log = logging.getLogger(__name__)
 
-# Models whose Coqui loader takes the whole folder (checkpoint, vocabulary, speakers, ...).
-_FOLDER_MODELS = frozenset({"xtts", "tortoise", "bark"})
-# Checkpoint names Coqui's downloads and trainer write, most specific first.
-_CHECKPOINT_NAMES = ("model.pth", "model_file.pth", "best_model.pth", "checkpoint.pth")
-_AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif"})
-
-
-@dataclass(frozen=True)
-class ModelFiles:
-    checkpoint: Path  # a file, or the folder itself for models that load from one (XTTS)
-    config: Path
-    model_type: str  # config.json's "model": "vits", "xtts", ...
+__all__ = ["CoquiEngine", "LoadedModel", "ModelFiles", "load_model", "resolve_model_files"]
 
 
 @dataclass
@@ -55,59 +56,11 @@ class LoadedModel:
     # One synthesis at a time per model: speed is set on the model itself for VITS, and XTTS keeps
     # a generation cache on the model.
     lock: threading.Lock = field(default_factory=threading.Lock)
+    stamp: int = 0  # config.json's mtime when loaded
 
 
 _models: dict[tuple[Path, str], LoadedModel] = {}
 _models_lock = threading.Lock()
-
-
-def resolve_model_files(model_path: str | Path) -> ModelFiles:
-    """Find the config and checkpoint Coqui should load for `model_path`, or say clearly why not."""
-    if not str(model_path).strip():
-        raise TTSError(
-            "No Coqui model configured: set TTS_MODEL_PATH (or the persona's voice model_path) to a "
-            "model folder holding config.json and the checkpoint."
-        )
-    path = Path(model_path).expanduser()
-    if not path.exists():
-        raise TTSError(
-            f"Coqui model not found at {path}: expected a folder with config.json and a checkpoint."
-        )
-    folder = path if path.is_dir() else path.parent
-    config = folder / "config.json"
-    if not config.is_file():
-        raise TTSError(f"Coqui model at {path} has no config.json beside it.")
-    model_type = _model_type(config)
-    if path.is_file():
-        return ModelFiles(path, config, model_type)
-    if model_type in _FOLDER_MODELS:
-        return ModelFiles(folder, config, model_type)
-    return ModelFiles(_checkpoint_in(folder), config, model_type)
-
-
-def _model_type(config: Path) -> str:
-    # Read with json first: a broken file then fails here with its own name, not deep inside TTS.
-    try:
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TTSError(f"Invalid Coqui config {config}: {exc}") from exc
-    model_type = data.get("model") if isinstance(data, dict) else None
-    if not isinstance(model_type, str) or not model_type:
-        raise TTSError(f'Invalid Coqui config {config}: it names no model (the "model" key).')
-    return model_type
-
-
-def _checkpoint_in(folder: Path) -> Path:
-    for name in _CHECKPOINT_NAMES:
-        if (folder / name).is_file():
-            return folder / name
-    found = sorted(p for p in folder.iterdir() if p.name.endswith((".pth", ".pth.tar", ".pt")))
-    if len(found) == 1:
-        return found[0]
-    names = ", ".join(p.name for p in found) or "no .pth file"
-    raise TTSError(
-        f"Cannot tell which checkpoint to load in {folder} ({names}): point the model path at the file."
-    )
 
 
 def _import_tts() -> Any:
@@ -126,18 +79,31 @@ def _import_tts() -> Any:
 
 
 def load_model(model_path: str | Path) -> LoadedModel:
-    """The model at `model_path`, loaded on first use and kept for the life of the process."""
+    """The model at `model_path`, loaded on first use and kept for the life of the process (until
+    it is installed again: a new config.json is a new model)."""
     files = resolve_model_files(model_path)
     tts_class = _import_tts()
-    import torch
-
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    key = (files.checkpoint.resolve(), device)
+    device = _device()
+    key, stamp = (files.checkpoint.resolve(), device), files.config.stat().st_mtime_ns
     with _models_lock:
         loaded = _models.get(key)
-        if loaded is None:
+        if loaded is None or loaded.stamp != stamp:
+            _models.pop(key, None)  # a reinstalled model: let the old one go before the new loads
             loaded = _models[key] = _load(tts_class, files, device)
+            loaded.stamp = stamp
     return loaded
+
+
+def check_model(model_path: str | Path) -> LoadedModel:
+    """Load the model at `model_path` exactly as the engine would, on the CPU, without keeping it
+    (the install step's check); TTSError says what is wrong."""
+    return _load(_import_tts(), resolve_model_files(model_path), "cpu")
+
+
+def _device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _load(tts_class: Any, files: ModelFiles, device: str) -> LoadedModel:
@@ -145,10 +111,16 @@ def _load(tts_class: Any, files: ModelFiles, device: str) -> LoadedModel:
         _read_xtts_references_with_soundfile()
     started = time.monotonic()
     try:
-        tts = tts_class(model_path=str(files.checkpoint), config_path=str(files.config), progress_bar=False)
+        with only_weights():
+            tts = tts_class(
+                model_path=str(files.checkpoint), config_path=str(files.config), progress_bar=False
+            )
         tts.to(device)
         sample_rate = int(tts.synthesizer.output_sample_rate)
     except Exception as exc:
+        refused = unsafe_reason(exc)
+        if refused is not None:
+            raise TTSError(f"Refused the Coqui model {files.checkpoint}: {refused}") from None
         raise TTSError(f"Could not load the Coqui model {files.checkpoint}: {exc}") from exc
     log.info(
         "Loaded Coqui %s model %s on %s in %.1f s",
@@ -187,18 +159,39 @@ def _read_xtts_references_with_soundfile() -> None:
 
 
 class CoquiEngine(TTSEngine):
+    """`CoquiEngine(model_path=TTS_MODEL_PATH, voices_dir=VOICES_DIR)`: the installed models and
+    the owner's default model are the only ones it loads."""
+
     name = "coqui"
 
-    def __init__(self, model_path: str | Path = "") -> None:
-        self.model_path = str(model_path)  # used when the voice settings name no model
+    def __init__(self, model_path: str | Path = "", voices_dir: str | Path = "") -> None:
+        self.model_path = str(model_path)  # the owner's default: used when the voice names no model
+        self.voices_dir = Path(voices_dir) if voices_dir else None
+
+    def locate(self, voice: VoiceSettings) -> tuple[Path, str]:
+        """(the model to load, the speaker asked for); TTSError when the voice's model may not load."""
+        installed, speaker = split_voice(voice.voice, self.voices_dir)
+        if installed is not None:
+            return installed, speaker
+        if voice.model_path:
+            return allowed_model_path(voice.model_path, self.roots()), speaker
+        if self.model_path:
+            return Path(self.model_path).expanduser(), speaker
+        raise TTSError(NO_MODEL)
+
+    def roots(self) -> list[Path]:
+        """Where models may load from: the installed models and the owner's TTS_MODEL_PATH."""
+        roots = [models_dir(self.voices_dir)] if self.voices_dir is not None else []
+        return roots + ([Path(self.model_path)] if self.model_path else [])
 
     def synthesize(self, text: str, voice: VoiceSettings) -> Speech:
         if not text.strip():
             raise TTSError("Nothing to say: the text is empty.")
         if voice.speed <= 0:
             raise TTSError(f"Speed must be positive, got {voice.speed}.")
-        loaded = load_model(voice.model_path or self.model_path)
-        kwargs = _voice_arguments(loaded.tts, voice)
+        model, speaker = self.locate(voice)
+        loaded = load_model(model)
+        kwargs = _voice_arguments(loaded, speaker, voice.language)
         with loaded.lock:
             samples = _speak(loaded, text, voice.speed, kwargs)
         pcm = _to_pcm16(samples)
@@ -209,22 +202,22 @@ class CoquiEngine(TTSEngine):
         )
 
 
-def _voice_arguments(tts: Any, voice: VoiceSettings) -> dict[str, Any]:
+def _voice_arguments(loaded: LoadedModel, chosen: str, language: str) -> dict[str, Any]:
     """Coqui's `speaker` / `speaker_wav` / `language` for these settings, checked against the model."""
+    tts = loaded.tts
     kwargs: dict[str, Any] = {}
-    language = _language(tts, voice.language)
-    if language is not None:
-        kwargs["language"] = language
-    chosen = voice.voice.strip()
+    spoken = _language(tts, language)
+    if spoken is not None:
+        kwargs["language"] = spoken
     clones = bool(getattr(tts.synthesizer.tts_model.config, "supports_cloning", False))
-    if chosen and _looks_like_audio(chosen):
-        reference = Path(chosen).expanduser()
-        if not reference.is_file():
-            raise TTSError(f"Reference recording not found: {chosen}")
+    reference = reference_recording(loaded.files.folder, chosen) if chosen else None
+    if reference is not None:
         if not clones:
             raise TTSError(
                 "This Coqui model cannot clone a voice from a recording; name one of its speakers."
             )
+        if not reference.is_file():
+            raise TTSError(f"Reference recording not found: {chosen} in {loaded.files.folder}")
         kwargs["speaker_wav"] = str(reference)
     elif tts.is_multi_speaker:
         kwargs["speaker"] = _speaker(list(tts.speakers or []), chosen, clones)
@@ -243,12 +236,8 @@ def _speaker(speakers: list[str], chosen: str, clones: bool) -> str:
     shown = ", ".join(speakers[:10]) + (", ..." if len(speakers) > 10 else "")
     problem = f"Unknown Coqui speaker {chosen!r}" if chosen else "No voice chosen"
     choices = f"this model has: {shown}" if speakers else "this model has no named speakers"
-    hint = "; or give the path of a reference recording (.wav) to clone" if clones else ""
+    hint = "; or name a reference recording (.wav) installed in the model's folder to clone" if clones else ""
     raise TTSError(f"{problem}; {choices}{hint}.")
-
-
-def _looks_like_audio(voice: str) -> bool:
-    return Path(voice).suffix.lower() in _AUDIO_SUFFIXES or "/" in voice
 
 
 def _language(tts: Any, wanted: str) -> str | None:
@@ -279,10 +268,12 @@ def _speak(loaded: LoadedModel, text: str, speed: float, kwargs: dict[str, Any])
     try:
         if scaled:
             model.length_scale = normal / speed
-        with torch.inference_mode():
+        # Speaking may open files too (XTTS's cached voices, its mel statistics): weights only.
+        with torch.inference_mode(), only_weights():
             return np.asarray(loaded.tts.tts(text=text, **kwargs), dtype=np.float32)
     except Exception as exc:
-        raise TTSError(f"Coqui synthesis failed: {exc}") from exc
+        refused = unsafe_reason(exc)
+        raise TTSError(f"Coqui synthesis failed: {refused or exc}") from exc
     finally:
         if scaled:
             model.length_scale = normal

@@ -1,9 +1,11 @@
 """Installing Piper voices into the voices folder: from a path, a URL or an upload.
 
-A voice is checked exactly as the engine reads it (the config parsed, the model loaded by
-onnxruntime and its inputs checked) in a staging folder inside the voices folder, and only then
-moved into place, so a wrong file never replaces a working voice and never half-installs.
-The voice's MODEL_CARD (where Piper states its licence) is kept beside it when there is one.
+Every file is held to the voice limit (`UploadLimits.voice_bytes`, UPLOAD_VOICE_MAX_MB) before it
+is copied, and a download stops at it. A voice is checked exactly as the engine reads it (the
+config parsed, the model loaded by onnxruntime and its inputs checked) in a staging folder inside
+the voices folder, and only then moved into place, so a wrong file never replaces a working voice
+and never half-installs. The voice's MODEL_CARD (where Piper states its licence) is kept beside it
+when there is one.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from builder.limits import LimitExceeded, UploadLimits, check_size, copy_within
 from builder.staging import sweep
 from builder.tts.base import TTSError
 from builder.tts.piper import PiperModel, PiperVoice, read_voice
 
-MAX_BYTES = 500 * 1024 * 1024  # the largest Piper voices are ~120 MB
+VOICE_LIMIT = "UPLOAD_VOICE_MAX_MB"
 _NAME = re.compile(r"^[\w.+-]{1,120}$")
 CARD = ".MODEL_CARD"
 
@@ -53,16 +56,32 @@ def licence_note(voice: PiperVoice) -> str:
 
 
 def installed(voices_dir: Path) -> list[Installed]:
-    """Every installed voice: Piper's, then Kokoro's."""
+    """Every installed voice: Piper's, then Kokoro's, then the Coqui models."""
+    from builder.tts.coqui_install import installed as coqui_installed
     from builder.tts.kokoro_files import installed as kokoro_installed
     from builder.tts.piper import PiperEngine
 
     piper = [Installed(v, licence_note(v)) for v in PiperEngine(voices_dir).installed()]
-    return piper + kokoro_installed(voices_dir)
+    return piper + kokoro_installed(voices_dir) + coqui_installed(voices_dir)
+
+
+def check_sizes(limits: UploadLimits, *files: tuple[Path, str]) -> None:
+    """Each (path, name shown) within the voice limit, before anything is copied; TTSError if not."""
+    try:
+        for path, name in files:
+            check_size(name, path.stat().st_size, limits.voice_bytes, VOICE_LIMIT)
+    except LimitExceeded as exc:
+        raise TTSError(str(exc)) from None
 
 
 def install_files(
-    model: Path, config: Path, voices_dir: Path, *, card: Path | None = None, filename: str = ""
+    model: Path,
+    config: Path,
+    voices_dir: Path,
+    *,
+    limits: UploadLimits,
+    card: Path | None = None,
+    filename: str = "",
 ) -> Installed:
     """Install a voice from a model and its config anywhere on disk (copied, checked, moved in);
     `filename` is the model's own name when `model` is a temporary file (an upload)."""
@@ -72,6 +91,9 @@ def install_files(
         raise TTSError(
             f"a Piper voice model is named <voice>.onnx (letters, digits, . _ + -), not {filename!r}"
         )
+    check_sizes(limits, (model, filename), (config, f"{filename}.json"))
+    if card is not None and card.is_file():
+        check_sizes(limits, (card, card.name))
     with Staging(voices_dir) as staging:
         staged = staging / f"{name}.onnx"
         shutil.copyfile(model, staged)
@@ -81,48 +103,55 @@ def install_files(
         return _move_in(staged, voices_dir)
 
 
-def install(source: str, voices_dir: Path, *, timeout: float = 60.0) -> Installed:
+def install(source: str, voices_dir: Path, *, limits: UploadLimits, timeout: float = 60.0) -> Installed:
     """`source` is a .onnx path (its .onnx.json beside it) or an http(s) URL of one; a Kokoro
-    model (kokoro*.onnx, voices-v1.0.bin beside it) goes to `kokoro_files`."""
-    from builder.tts import kokoro_files
+    model (kokoro*.onnx, voices-v1.0.bin beside it) goes to `kokoro_files`, a Coqui model folder
+    (config.json inside) to `coqui_install`."""
+    from builder.tts import coqui_install, kokoro_files
 
+    if coqui_install.is_coqui(source):
+        return coqui_install.install(source, voices_dir, limits=limits)
     if kokoro_files.is_kokoro(source):
-        return kokoro_files.install(source, voices_dir, timeout=timeout)
+        return kokoro_files.install(source, voices_dir, limits=limits, timeout=timeout)
     if source.startswith(("http://", "https://")):
-        return _download(source, voices_dir, timeout)
+        return _download(source, voices_dir, limits, timeout)
     model = Path(source).expanduser()
     if not model.is_file():
         raise TTSError(f"no such file: {model}")
     config = model.with_name(model.name + ".json")
     if not config.is_file():
         raise TTSError(f"{config.name} is missing beside {model.name}: Piper voices come as both files")
-    return install_files(model, config, voices_dir, card=model.parent / "MODEL_CARD")
+    return install_files(model, config, voices_dir, limits=limits, card=model.parent / "MODEL_CARD")
 
 
-def _download(url: str, voices_dir: Path, timeout: float) -> Installed:
+def _download(url: str, voices_dir: Path, limits: UploadLimits, timeout: float) -> Installed:
     name = url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
     if not name.endswith(".onnx"):
         raise TTSError(f"the URL must name the voice's .onnx file, not {name!r}")
     base = url.split("?", 1)[0]
     with Staging(voices_dir) as staging:
         model = staging / name
-        fetch(url, model, timeout)
-        fetch(base + ".json", staging / f"{name}.json", timeout)
+        fetch(url, model, timeout, limits)
+        fetch(base + ".json", staging / f"{name}.json", timeout, limits)
         card = staging / (name.removesuffix(".onnx") + CARD)
         with contextlib.suppress(TTSError):  # Piper's voices state their licence in MODEL_CARD
-            fetch(base.rsplit("/", 1)[0] + "/MODEL_CARD", card, timeout)
+            fetch(base.rsplit("/", 1)[0] + "/MODEL_CARD", card, timeout, limits)
         return _move_in(model, voices_dir)
 
 
-def fetch(url: str, target: Path, timeout: float) -> None:
+def fetch(url: str, target: Path, timeout: float, limits: UploadLimits) -> None:
+    """Download `url` to `target`, stopping at the voice limit: refused at once when the server
+    announces a larger file, else when the bytes pass the limit (nothing past it is written)."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response, target.open("wb") as out:
-            total = 0
-            while chunk := response.read(1 << 20):
-                total += len(chunk)
-                if total > MAX_BYTES:
-                    raise TTSError(f"{url} is larger than {MAX_BYTES >> 20} MB: not a voice")
-                out.write(chunk)
+            announced = response.headers.get("Content-Length", "")
+            if announced.isdigit():
+                check_size(url, int(announced), limits.voice_bytes, VOICE_LIMIT)
+            chunks = iter(lambda: response.read(1 << 20), b"")
+            copy_within(chunks, out, limits.voice_bytes, url, VOICE_LIMIT)
+    except LimitExceeded as exc:
+        target.unlink(missing_ok=True)  # the staging folder goes too; this is sooner
+        raise TTSError(str(exc)) from None
     except urllib.error.HTTPError as exc:
         raise TTSError(f"{url} answered HTTP {exc.code}") from None
     except (urllib.error.URLError, OSError) as exc:

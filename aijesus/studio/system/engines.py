@@ -10,7 +10,7 @@ from django.conf import settings
 
 from aijesus.studio.endpoint_keys import key_state
 from aijesus.studio.system.report import FAIL, OK, WARN, Check, safe_url
-from builder.engines import describe_lipsync, llm_choice, llm_for, tts_choice, with_defaults
+from builder.engines import describe_lipsync, llm_choice, llm_for, tts_choice, voice_problem, with_defaults
 from builder.llm import LLMError
 
 
@@ -106,6 +106,9 @@ def voice_check(data: dict[str, Any]) -> Check:
     voice = data.get("voice") or {}
     named = voice.get("voice") or "the language's default"
     value = f"{choice.engine}, voice {named} ({choice.source})"
+    problem = voice_problem(data)  # a model path outside the installed folders is never opened
+    if problem:
+        return _voice(FAIL, value, problem, "Install the model with `manage.py voices add` and name it.")
     if choice.engine == "espeak":
         from builder.tts import TTSError, VoiceSettings, make_engine
 

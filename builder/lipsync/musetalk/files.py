@@ -8,16 +8,21 @@ no Django). The folder `MUSETALK_DIR` holds:
     face-parse-bisent/79999_iter.pth   optional: face parsing for blend masks
 
 A missing or wrong file is a `MuseTalkFilesError` naming it; weights are never downloaded here.
+Every file is read as weights only (builder/weights.py): the UNet's state dict through
+`load_weights`, the VAE and whisper (safetensors, or `.bin` pickles) inside `only_weights()`, so
+a file carrying pickled code is refused before any of it runs.
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from builder.lipsync.base import LipSyncError
+from builder.weights import UnsafeWeights, load_weights, only_weights, unsafe_reason
 
 UNET_CONFIG = Path("musetalkV15/musetalk.json")
 UNET_WEIGHTS = Path("musetalkV15/unet.pth")
@@ -65,7 +70,6 @@ class MuseTalkFiles:
 
 def load_unet(files: MuseTalkFiles, device: Any, dtype: Any) -> Any:
     """The UNet from its config and state dict, checked against MuseTalk 1.5's shape."""
-    import torch
     from diffusers import UNet2DConditionModel
 
     try:
@@ -83,7 +87,9 @@ def load_unet(files: MuseTalkFiles, device: Any, dtype: Any) -> Any:
     except (TypeError, ValueError) as exc:
         raise MuseTalkFilesError(f"{files.unet_config} is not a UNet2DConditionModel config: {exc}") from None
     try:
-        state = torch.load(files.unet_weights, map_location="cpu", weights_only=True)
+        state = load_weights(files.unet_weights)
+    except UnsafeWeights as exc:
+        raise MuseTalkFilesError(f"{files.unet_weights}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - torch raises many kinds for a bad file
         raise MuseTalkFilesError(f"{files.unet_weights} cannot be loaded: {type(exc).__name__}") from None
     if not isinstance(state, dict):
@@ -107,8 +113,12 @@ def load_vae(files: MuseTalkFiles, device: Any, dtype: Any) -> Any:
     from diffusers import AutoencoderKL
 
     try:
-        vae = AutoencoderKL.from_pretrained(files.vae, local_files_only=True)
-    except (OSError, ValueError) as exc:
+        with only_weights():
+            vae = AutoencoderKL.from_pretrained(files.vae, local_files_only=True)
+    except (OSError, ValueError, pickle.UnpicklingError) as exc:
+        refused = unsafe_reason(exc)
+        if refused is not None:
+            raise MuseTalkFilesError(f"{files.vae}: {refused}") from None
         raise MuseTalkFilesError(f"{files.vae} is not a diffusers AutoencoderKL folder: {exc}") from None
     return vae.to(device=device, dtype=dtype).eval()
 
@@ -118,9 +128,13 @@ def load_whisper(files: MuseTalkFiles, device: Any, dtype: Any) -> tuple[Any, An
     from transformers import AutoFeatureExtractor, WhisperModel
 
     try:
-        model = WhisperModel.from_pretrained(files.whisper, local_files_only=True)
-        extractor = AutoFeatureExtractor.from_pretrained(files.whisper, local_files_only=True)
-    except (OSError, ValueError) as exc:
+        with only_weights():
+            model = WhisperModel.from_pretrained(files.whisper, local_files_only=True)
+            extractor = AutoFeatureExtractor.from_pretrained(files.whisper, local_files_only=True)
+    except (OSError, ValueError, pickle.UnpicklingError) as exc:
+        refused = unsafe_reason(exc)
+        if refused is not None:
+            raise MuseTalkFilesError(f"{files.whisper}: {refused}") from None
         raise MuseTalkFilesError(f"{files.whisper} is not a Whisper model folder: {exc}") from None
     if model.config.d_model != AUDIO_WIDTH:
         width = model.config.d_model

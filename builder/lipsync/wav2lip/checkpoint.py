@@ -2,7 +2,8 @@
 
 The published files are `torch.save({"state_dict": ..., "optimizer": ..., "global_step": ...})`;
 models trained with DataParallel prefix every key with `module.`. Both forms load. The file is read
-with `weights_only=True`: a downloaded checkpoint is data, never code to run.
+as weights only (builder/weights.py): a downloaded checkpoint is data, never code to run, and one
+that carries pickled code is refused before any of it runs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import torch
 
 from builder.lipsync.base import LipSyncError
 from builder.lipsync.wav2lip.model import Wav2Lip
+from builder.weights import UnsafeWeights, load_weights
 
 PREFIX = "module."
 
@@ -27,7 +29,9 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise CheckpointError(f"no Wav2Lip checkpoint at {path}")
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        data = load_weights(path)
+    except UnsafeWeights as exc:
+        raise CheckpointError(str(exc)) from None
     except Exception as exc:  # pickle, zip and torch errors all mean "not a usable checkpoint"
         raise CheckpointError(f"{path.name} could not be read as a torch checkpoint: {exc}") from exc
     state = data.get("state_dict", data) if isinstance(data, dict) else None

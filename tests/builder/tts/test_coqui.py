@@ -8,6 +8,7 @@ not words, but the shape of everything around the audio is real.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -130,7 +131,14 @@ def reference_wav(tmp_path: Path) -> Path:
 
 
 def speak(model: Path, text: str = SENTENCE, **settings: object):
-    return CoquiEngine().synthesize(text, VoiceSettings(model_path=str(model), **settings))
+    """`model` as the owner's default model (TTS_MODEL_PATH): the engine loads no other path."""
+    return CoquiEngine(model_path=model).synthesize(text, VoiceSettings(**settings))
+
+
+def installed_recording(model: Path, reference: Path) -> str:
+    """A reference recording as the engine takes one: a file in the model's folder, by name."""
+    shutil.copyfile(reference, model / reference.name)
+    return reference.name
 
 
 def test_it_speaks_int16_mono_at_the_models_sample_rate(tiny_vits):
@@ -209,20 +217,22 @@ def test_a_single_voice_model_ignores_a_voice_name(tiny_vits):
 
 def test_a_model_that_cannot_clone_refuses_a_reference_recording(tiny_vits, reference_wav):
     with pytest.raises(TTSError, match="cannot clone"):
-        speak(tiny_vits, voice=str(reference_wav))
+        speak(tiny_vits, voice=installed_recording(tiny_vits, reference_wav))
 
 
-def test_a_missing_reference_recording_is_a_clear_error(tiny_vits, tmp_path):
-    with pytest.raises(TTSError, match="Reference recording not found"):
-        speak(tiny_vits, voice=str(tmp_path / "nobody.wav"))
+def test_a_missing_reference_recording_is_a_clear_error(tiny_xtts):
+    with pytest.raises(TTSError, match=r"Reference recording not found: nobody\.wav in .*tiny-xtts"):
+        speak(tiny_xtts, voice="nobody.wav", language="en")
 
 
 def test_xtts_clones_a_reference_recording_in_the_language_asked(tiny_xtts, reference_wav):
     import torch
 
+    recording = installed_recording(tiny_xtts, reference_wav)
+
     def seeded(speed):
         torch.manual_seed(0)  # XTTS samples its audio tokens: the same seed isolates the speed
-        return speak(tiny_xtts, voice=str(reference_wav), language="fr-FR", speed=speed)
+        return speak(tiny_xtts, voice=recording, language="fr-FR", speed=speed)
 
     load_model(tiny_xtts)
     normal, slow = seeded(1.0), seeded(0.5)
@@ -235,14 +245,14 @@ def test_xtts_clones_a_reference_recording_in_the_language_asked(tiny_xtts, refe
 
 def test_xtts_without_a_voice_says_how_to_give_one(tiny_xtts):
     with pytest.raises(
-        TTSError, match=r"No voice chosen; this model has no named speakers; or give the path"
+        TTSError, match=r"No voice chosen; this model has no named speakers; or name a reference recording"
     ):
         speak(tiny_xtts, language="en")
 
 
 def test_a_language_the_model_lacks_is_a_clear_error(tiny_xtts, reference_wav):
     with pytest.raises(TTSError, match="does not speak 'de'; it has: en, fr"):
-        speak(tiny_xtts, voice=str(reference_wav), language="de")
+        speak(tiny_xtts, voice=installed_recording(tiny_xtts, reference_wav), language="de")
 
 
 def test_a_missing_model_path_is_a_clear_error(tmp_path):
