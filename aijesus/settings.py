@@ -27,12 +27,15 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY") or persistent_secret_key(DATA_DIR / "secret_key")
+# Seals Twitch tokens and per-persona keys (aijesus/chat/crypto.py): comma-separated, the first
+# seals. Empty: generated into DATA_DIR/token_key when first needed, by a process that may hold it.
+TOKEN_ENCRYPTION_KEY = env_str("TOKEN_ENCRYPTION_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "aijesus.admin_site.OwnerAdminConfig",  # django.contrib.admin, for owners only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -70,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "aijesus.studio.context.role",
             ],
         },
     },
@@ -212,6 +216,11 @@ QUESTION_MAX_CHARS = env_int("QUESTION_MAX_CHARS", 500, minimum=20, maximum=10_0
 STUDIO_PORT = env_int("STUDIO_PORT", 8000, minimum=1, maximum=65535)
 DASHBOARD_BUMP_STEP = env_float("DASHBOARD_BUMP_STEP", 10.0, minimum=0.1, maximum=1000.0)
 DASHBOARD_LATENCY_CLIPS = env_int("DASHBOARD_LATENCY_CLIPS", 50, minimum=5, maximum=1000)
+# How often an open dashboard socket checks that its session and role still hold (a logout or a
+# removal closes it at once; this catches the rest, e.g. a role taken away in the admin).
+DASHBOARD_ACCESS_RECHECK_SECONDS = env_float(
+    "DASHBOARD_ACCESS_RECHECK_SECONDS", 5.0, minimum=0.1, maximum=300.0
+)
 
 # --- Engines: one setting per choice; each backend reads its own options below.
 LLM_ENGINE = env_choice("LLM_ENGINE", ["offline", "openai"], "offline")
@@ -258,6 +267,36 @@ STREAM_EARLY_START_LEAD = env_float("STREAM_EARLY_START_LEAD", 1.0, minimum=0.0,
 # Twitch ends a broadcast after 48 h: the streamer starts a fresh session between two answers before.
 STREAM_SESSION_HOURS = env_float("STREAM_SESSION_HOURS", 47.0, minimum=0.0001, maximum=48.0)
 CLIP_QUESTION_BANNER = env_bool("CLIP_QUESTION_BANNER", True)  # "@viewer asks: …" at the top
+# --- Upload limits (builder/limits.py; shown on the System page). A refused upload names the limit
+# it hit and leaves nothing behind. One avatar file: a picture, a loop video (a minute of 1080p at a
+# generous bitrate is ~110 MB) or a sprite zip.
+UPLOAD_AVATAR_MAX_MB = env_int("UPLOAD_AVATAR_MAX_MB", 200, minimum=1, maximum=100_000)
+# Each file of a voice or model, uploaded, added from a path or downloaded (the download stops
+# here): Piper voices are up to ~120 MB, Kokoro's fp32 model ~310 MB, XTTS-v2's checkpoint 1.9 GB.
+# Only the owner installs voices and models.
+UPLOAD_VOICE_MAX_MB = env_int("UPLOAD_VOICE_MAX_MB", 4096, minimum=1, maximum=100_000)
+# What a zip (a sprite set, Kokoro's voices file) unpacks to, all members together, and how many
+# members it may list: a sprite set is ~15 PNGs, Kokoro's voices file ~55 arrays.
+UPLOAD_ZIP_MAX_MB = env_int("UPLOAD_ZIP_MAX_MB", 200, minimum=1, maximum=100_000)
+UPLOAD_ZIP_MAX_FILES = env_int("UPLOAD_ZIP_MAX_FILES", 200, minimum=1, maximum=65_535)
+# Any picture, sprite PNG or loop-video frame, checked from its header before it is decoded
+# (4096x4096; 4K UHD is 8.3 million). At most PIL's own decompression-bomb bound.
+UPLOAD_IMAGE_MAX_PIXELS = env_int("UPLOAD_IMAGE_MAX_PIXELS", 4096 * 4096, minimum=64 * 64, maximum=89_478_485)
+# A loop video is decoded into frames kept in memory: its length, and its frames (a minute at 60 fps).
+UPLOAD_VIDEO_MAX_SECONDS = env_int("UPLOAD_VIDEO_MAX_SECONDS", 60, minimum=1, maximum=3600)
+UPLOAD_VIDEO_MAX_FRAMES = env_int("UPLOAD_VIDEO_MAX_FRAMES", 3600, minimum=1, maximum=1_000_000)
+# Files are cut off at their form's limit while they arrive (aijesus/studio/uploads.py), then
+# Django's own handlers keep them: in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, else in a
+# temporary file deleted with the request. Other form data (not files) stays at Django's 2.5 MB,
+# and no form of the studio takes more than two files.
+FILE_UPLOAD_HANDLERS = [
+    "aijesus.studio.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 CLIP_CAPTIONS = env_bool("CLIP_CAPTIONS", False)  # the spoken sentence burned in
 # Clip segments are decoded again by the streamer, so their encode can trade a little compression
 # for speed; the broadcast itself uses `manage.py stream --preset` (veryfast).
@@ -300,7 +339,11 @@ CHAT_CHECK_BASE_URL = env_str("CHAT_CHECK_BASE_URL") or LLM_BASE_URL
 # 10 and 200 for affiliates, 30 and 1200 for partners.
 CHAT_AUTOMOD_PER_MINUTE = env_int("CHAT_AUTOMOD_PER_MINUTE", 5, minimum=1, maximum=1000)
 CHAT_AUTOMOD_PER_HOUR = env_int("CHAT_AUTOMOD_PER_HOUR", 50, minimum=1, maximum=100_000)
-CHAT_CHECK_API_KEY = env_str("CHAT_CHECK_API_KEY") or LLM_API_KEY
+# A key goes only to the address it was set for: LLM_API_KEY reaches the checks only when they use
+# LLM_BASE_URL itself; another CHAT_CHECK_BASE_URL needs its own CHAT_CHECK_API_KEY.
+CHAT_CHECK_API_KEY = env_str("CHAT_CHECK_API_KEY") or (
+    LLM_API_KEY if CHAT_CHECK_BASE_URL.rstrip("/") == LLM_BASE_URL.rstrip("/") else ""
+)
 CHAT_MODERATION_MODEL = env_str("CHAT_MODERATION_MODEL", "omni-moderation-latest")
 CHAT_GUARDRAIL_MODEL = env_str("CHAT_GUARDRAIL_MODEL") or LLM_MODEL
 CHAT_CHECK_TIMEOUT = env_float("CHAT_CHECK_TIMEOUT", 5.0, minimum=0.1)

@@ -90,7 +90,8 @@ def test_openai(fresh_install):
     variables = readme_lines()["OpenAI"]
     rows = doctor(fresh_install, **variables)
     assert rows["Answer engine"].startswith(
-        "openai, model gpt-4o-mini at the OpenAI API (studio default, LLM_ENGINE); API key set"
+        "openai, model gpt-4o-mini at the OpenAI API (studio default, LLM_ENGINE); "
+        "API key: the studio's LLM_API_KEY"
     )
     assert variables["LLM_API_KEY"] not in rows["output"]
 
