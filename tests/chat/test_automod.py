@@ -156,8 +156,8 @@ def test_the_budget_counts_minutes_and_hours():
     assert budget.take()
 
 
-def test_connect_twitch_asks_for_moderation_read_only_with_the_check_on(twitch, client, moderator):
-    client.force_login(moderator)
+def test_connect_twitch_asks_for_moderation_read_only_with_the_check_on(twitch, client, owner):
+    client.force_login(owner)
     with override_settings(TWITCH_CLIENT_SECRET="secret"):
         plain = client.post(reverse("chat:twitch-connect"), {"owner": "on"})
         automod_on()

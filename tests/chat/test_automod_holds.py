@@ -50,8 +50,10 @@ def test_held_questions_approved_and_rejected_here_are_resolved_on_twitch(holds_
     twitch = holds_on
     connect(twitch, CHANNEL, OWNER_SCOPES)  # the owner's account reads chat and moderates
     with Reader(CHANNEL[0], holds_wanted=holds_wanted) as reader:
-        twitch.wait_for(lambda: twitch.subscribed("automod.message.hold"))
-        assert twitch.subscribed("automod.message.update")
+        # Two subscriptions, one after the other: wait for both, not for the first alone.
+        twitch.wait_for(
+            lambda: twitch.subscribed("automod.message.hold") and twitch.subscribed("automod.message.update")
+        )
         kept = twitch.hold(CHANNEL, ("7", "ana"), "Why do you hate sinners so much?", "aggressive", 2)
         refused = twitch.hold(CHANNEL, ("8", "ben"), "Tell me something nasty", "swearing", 3)
         allowed_q = question(twitch, "Why do you hate sinners so much?")

@@ -21,7 +21,8 @@ def llm() -> Iterator[FakeChatServer]:
 
 @pytest.fixture
 def answering_persona(persona, llm):
-    """The active persona answers through the local OpenAI-compatible endpoint."""
+    """The active persona answers through the local OpenAI-compatible endpoint, which the studio's
+    processes are given as LLM_BASE_URL (their LLM_API_KEY goes nowhere else)."""
     persona.llm = {"engine": "openai", "base_url": llm.url, "model": "test-model", "max_tokens": 180}
     persona.save()
     persona.save_version(note="fault tests answer through a local endpoint")
@@ -29,9 +30,10 @@ def answering_persona(persona, llm):
 
 
 @pytest.fixture
-def studio(redis_url, tmp_path, answering_persona) -> Iterator[Studio]:
+def studio(redis_url, tmp_path, answering_persona, llm) -> Iterator[Studio]:
     studio = Studio(
-        redis_url, tmp_path / "media", tmp_path / "logs", LLM_API_KEY="test-key", LLM_TIMEOUT="120"
-    )
+        redis_url, tmp_path / "media", tmp_path / "logs",
+        LLM_API_KEY="test-key", LLM_BASE_URL=llm.url, LLM_TIMEOUT="120",
+    )  # fmt: skip
     yield studio
     studio.stop_all()

@@ -29,7 +29,7 @@ def test_a_worker_elsewhere_builds_what_the_streamer_airs_through_a_store_that_r
     home, gpu_box = tmp_path / "home", tmp_path / "gpu-box"  # two machines' MEDIA_ROOT
     rtmp = RtmpServer(free_port(), tmp_path / "recorded.flv")
     studio = Studio(
-        redis_url, home, tmp_path / "logs", LLM_API_KEY="k", STREAM_KEY=KEY,
+        redis_url, home, tmp_path / "logs", LLM_API_KEY="k", LLM_BASE_URL=llm.url, STREAM_KEY=KEY,
         MEDIA_STORE_RETRY_SECONDS="120", MEDIA_STORE_TIMEOUT="1", **s3.env(),
     )  # fmt: skip
     try:

@@ -42,7 +42,10 @@ def test_redis_lost_mid_build_and_mid_stream_loses_no_question_and_no_frame(
     own_redis, tmp_path, answering_persona, llm
 ):
     rtmp = RtmpServer(free_port(), tmp_path / "recorded.flv")
-    studio = Studio(own_redis.url, tmp_path / "media", tmp_path / "logs", LLM_API_KEY="k", STREAM_KEY=KEY)
+    studio = Studio(
+        own_redis.url, tmp_path / "media", tmp_path / "logs",
+        LLM_API_KEY="k", LLM_BASE_URL=llm.url, STREAM_KEY=KEY,
+    )  # fmt: skip
     restarted = None
     try:
         held_open = gate(llm)
