@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from celery import shared_task
@@ -18,7 +19,13 @@ log = logging.getLogger(__name__)
 
 @worker_process_init.connect
 def warm_up_engines(**_: Any) -> None:
+    from aijesus.processes import ROLE_VAR
     from builder.engines import warm_up
+
+    # The library worker only re-encodes what was built: it loads no engine, and so never calls a
+    # voice service it is given no key for (aijesus/processes.py).
+    if os.environ.get(ROLE_VAR) == "library":
+        return
 
     try:
         warm_up()

@@ -28,3 +28,24 @@ def test_warm_up_without_a_persona_loads_nothing(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     engines.warm_up()
     assert not (tmp_path / "avatar-cache").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "calls"), [("worker", 1), ("library", 0)])
+def test_only_a_build_worker_warms_its_voice_up(persona, settings, tmp_path, monkeypatch, role, calls):
+    """The library worker only re-encodes: it never calls the voice service (it holds no key)."""
+    from builder.tasks import warm_up_engines
+    from tests.builder.llm.fake_openai import FakeChatServer
+
+    server = FakeChatServer().start()
+    try:
+        settings.MEDIA_ROOT = tmp_path
+        settings.STREAM_WIDTH, settings.STREAM_HEIGHT = 160, 90
+        settings.TTS_ENGINE, settings.LLM_BASE_URL = "openai", server.url
+        engines._tts.cache_clear()
+        monkeypatch.setenv("STUDIO_ROLE", role)
+        warm_up_engines()  # a failed warm-up is logged, never raised
+        assert len([r for r in server.requests if r["path"].endswith("/audio/speech")]) == calls
+    finally:
+        engines._tts.cache_clear()
+        server.stop()
