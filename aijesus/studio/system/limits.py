@@ -14,26 +14,17 @@ class UploadLimit:
     setting: str
 
 
+# (what it bounds, its setting, the unit its value is shown in)
+_LIMITS = [
+    ("An avatar file (picture, loop video, sprite zip)", "UPLOAD_AVATAR_MAX_MB", " MB"),
+    ("Each file of a voice or model (upload, path or download)", "UPLOAD_VOICE_MAX_MB", " MB"),
+    ("What a zip unpacks to", "UPLOAD_ZIP_MAX_MB", " MB"),
+    ("Files in a zip", "UPLOAD_ZIP_MAX_FILES", ""),
+    ("Pixels in a picture, sprite or video frame", "UPLOAD_IMAGE_MAX_PIXELS", ""),
+    ("Loop video length", "UPLOAD_VIDEO_MAX_SECONDS", " s"),
+    ("Loop video frames", "UPLOAD_VIDEO_MAX_FRAMES", ""),
+]
+
+
 def upload_limits() -> list[UploadLimit]:
-    s = settings
-    return [
-        UploadLimit(
-            "An avatar file (picture, loop video, sprite zip)",
-            f"{s.UPLOAD_AVATAR_MAX_MB:,} MB",
-            "UPLOAD_AVATAR_MAX_MB",
-        ),
-        UploadLimit(
-            "Each file of a voice or model (upload, path or download)",
-            f"{s.UPLOAD_VOICE_MAX_MB:,} MB",
-            "UPLOAD_VOICE_MAX_MB",
-        ),
-        UploadLimit("What a zip unpacks to", f"{s.UPLOAD_ZIP_MAX_MB:,} MB", "UPLOAD_ZIP_MAX_MB"),
-        UploadLimit("Files in a zip", f"{s.UPLOAD_ZIP_MAX_FILES:,}", "UPLOAD_ZIP_MAX_FILES"),
-        UploadLimit(
-            "Pixels in a picture, sprite or video frame",
-            f"{s.UPLOAD_IMAGE_MAX_PIXELS:,}",
-            "UPLOAD_IMAGE_MAX_PIXELS",
-        ),
-        UploadLimit("Loop video length", f"{s.UPLOAD_VIDEO_MAX_SECONDS:,} s", "UPLOAD_VIDEO_MAX_SECONDS"),
-        UploadLimit("Loop video frames", f"{s.UPLOAD_VIDEO_MAX_FRAMES:,}", "UPLOAD_VIDEO_MAX_FRAMES"),
-    ]
+    return [UploadLimit(what, f"{getattr(settings, name):,}{unit}", name) for what, name, unit in _LIMITS]
