@@ -322,7 +322,10 @@ TWITCH_REDIRECT_URI = env_str("TWITCH_REDIRECT_URI")  # default: …/chat/twitch
 CHAT_BATCH_SIZE = env_int("CHAT_BATCH_SIZE", 1000, minimum=1, maximum=20_000)
 CHAT_BATCH_SECONDS = env_float("CHAT_BATCH_SECONDS", 0.1, minimum=0.005, maximum=5.0)
 CHAT_SUPPORT_WINDOW = env_int("CHAT_SUPPORT_WINDOW", 600, minimum=0)  # seconds support waits for a question
-CHAT_REPLY_INTERVAL = env_float("CHAT_REPLY_INTERVAL", 3.0, minimum=1.0)  # seconds between bot replies
+# Seconds between bot replies. Twitch allows an account that is not the channel's moderator or
+# broadcaster 20 messages in any 30 s (then silences it for 30 min); 1.6 s sends at most 19 in
+# any 30 s, leaving a message's room for network jitter (docs/chat.md).
+CHAT_REPLY_INTERVAL = env_float("CHAT_REPLY_INTERVAL", 3.0, minimum=1.6)
 CHAT_WEIGHT_BASE = env_float("CHAT_WEIGHT_BASE", 1.0)
 CHAT_WEIGHT_BITS = env_float("CHAT_WEIGHT_BITS", 1.0, minimum=0.0)  # per 100 bits
 CHAT_WEIGHT_BITS_MAX = env_float("CHAT_WEIGHT_BITS_MAX", 10.0, minimum=0.0)

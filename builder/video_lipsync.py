@@ -3,14 +3,18 @@
 MuseTalk 1.5 when its files are configured (MUSETALK_DIR), else Wav2Lip when its checkpoint is
 (WAV2LIP_CHECKPOINT), each only where it can run (a GPU, or *_ALLOW_CPU); else the drawn character
 speaks and the clip keeps the reasons. LIPSYNC_ENGINE narrows the choice to one (or to none:
-`sprite`). Engines are built once per avatar file and process; a failure is kept too.
+`sprite`). An engine is built once per avatar file, face box and process, and kept while it is
+the one in use: each holds its avatar's frames (and MuseTalk its models) on the device, so a
+device keeps one engine; another avatar or face box replaces it and frees its memory first. A
+failure is kept too (it holds no device memory), so a broken avatar is not retried per clip.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import gc
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 
@@ -82,12 +86,75 @@ def build(avatar: Any, fmt: MediaFormat) -> LipSyncEngine | str:
     return "; ".join(reasons) or "LIPSYNC_ENGINE=sprite"
 
 
-@lru_cache(maxsize=8)
+class CacheInfo(NamedTuple):
+    hits: int
+    misses: int
+    maxsize: int  # engines kept per device
+    currsize: int  # engines kept now, all devices together
+
+
+_Key = tuple[str, MediaFormat, str, int, tuple[float, ...] | None]
+_FAILURES_KEPT = 8
+
+_lock = threading.Lock()
+_held: dict[str, tuple[_Key, LipSyncEngine]] = {}  # device → the one engine kept there
+_failed: dict[_Key, str] = {}  # why an engine could not be built (oldest first)
+_counts = {"hits": 0, "misses": 0}
+
+
 def _engine(
     engine: str, fmt: MediaFormat, source: str, stamp: int, face_box: tuple[float, ...] | None
-) -> Any:
-    """Built once per engine, avatar file and worker process; a failure is kept too (not retried
-    per clip). `stamp` (the file's mtime) makes a re-uploaded file a new entry."""
+) -> LipSyncEngine | str:
+    """The engine for this avatar file and face box, or why it cannot be built. `stamp` (the
+    file's mtime) makes a re-uploaded file a new engine. Builds are serialised: two at once would
+    need the device memory of both."""
+    key: _Key = (engine, fmt, source, stamp, face_box)
+    with _lock:
+        device = _device()
+        held = _held.get(device)
+        if held is not None and held[0] == key:
+            _counts["hits"] += 1
+            return held[1]
+        if key in _failed:
+            _counts["hits"] += 1
+            return _failed[key]
+        _counts["misses"] += 1
+        if held is not None:  # freed before the build: the card may not hold both
+            _release(device)
+        made = _build(*key)
+        if isinstance(made, LipSyncEngine):
+            _held[device] = (key, made)
+        else:
+            _failed[key] = made
+            while len(_failed) > _FAILURES_KEPT:
+                del _failed[next(iter(_failed))]
+        return made
+
+
+def _device() -> str:
+    """Where an engine built now keeps its frames: both factories take the first CUDA GPU when
+    torch sees one (`pick_device("auto")`), else the CPU."""
+    try:
+        import torch
+    except ImportError:  # no engine can be built; the factories say why
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _release(device: str) -> None:
+    """Forget the engine kept on `device` and give its memory back. A clip still rendering with it
+    keeps it alive until it ends; the memory is freed then."""
+    _held.pop(device, None)
+    gc.collect()  # tensors caught in reference cycles would otherwise wait for a later collection
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.empty_cache()  # hand the freed blocks back, for the next engine and other processes
+
+
+def _build(
+    engine: str, fmt: MediaFormat, source: str, stamp: int, face_box: tuple[float, ...] | None
+) -> LipSyncEngine | str:
     from builder.avatars import StorePreparations
 
     common = {"source": Path(source), "shared": StorePreparations(), "face_box": face_box}
@@ -109,5 +176,15 @@ def _engine(
         return str(exc)
 
 
-cache_clear = _engine.cache_clear
-cache_info = _engine.cache_info
+def cache_clear() -> None:
+    """Forget every engine and failure (settings changed), freeing the devices' memory."""
+    with _lock:
+        for device in list(_held):
+            _release(device)
+        _failed.clear()
+        _counts.update(hits=0, misses=0)
+
+
+def cache_info() -> CacheInfo:
+    with _lock:
+        return CacheInfo(_counts["hits"], _counts["misses"], 1, len(_held))

@@ -6,7 +6,12 @@
 - the EventSub websocket (``/ws``): ``session_welcome``, ``session_keepalive``, ``notification``,
   ``session_reconnect`` to ``/ws/reconnect`` (the subscriptions move with the session, as on
   Twitch), and subscriptions that exist per session, so a client that reconnects on its own must
-  subscribe again before it hears anything.
+  subscribe again before it hears anything; with ``unused_timeout`` set, a session still without a
+  subscription that long after its welcome is closed with 4003 ("connection unused"), as Twitch
+  does after 10 s.
+
+A test can make Helix refuse an account's subscriptions for a while (``refuse_subscriptions``),
+as Twitch does on a bad day.
 
 Runs its own event loop in a thread; the test drives it with plain method calls.
 """
@@ -59,6 +64,10 @@ class Account:
 class FakeTwitch(AutoModEndpoint):
     def __init__(self, keepalive: float = 1.0) -> None:
         self.keepalive = keepalive
+        self.unused_timeout: float | None = None
+        self.refuse_subscriptions: set[str] = set()  # user ids whose subscriptions fail (500)
+        self.refused_subscriptions: list[dict[str, Any]] = []
+        self.closed_unused: list[str] = []  # session ids closed with 4003
         self.accounts: dict[str, Account] = {}
         AutoModEndpoint.__init__(self)
         self.codes: dict[str, str] = {}  # authorization code → user id
@@ -285,6 +294,9 @@ class FakeTwitch(AutoModEndpoint):
             return _error(401, "invalid access token")
         body = await request.json()
         self.subscribe_requests.append({"user_id": who.user_id, **body})
+        if who.user_id in self.refuse_subscriptions:
+            self.refused_subscriptions.append({"user_id": who.user_id, **body})
+            return _error(500, "Internal Server Error")
         session = self.sessions.get(body["transport"].get("session_id", ""))
         if session is None or session.closed:
             return _error(400, "websocket transport session does not exist or has already disconnected")
@@ -354,14 +366,25 @@ class FakeTwitch(AutoModEndpoint):
             previous.subscriptions = {}
             await previous.ws.close()
         keepalive = asyncio.create_task(self._keepalive(session))
+        unused = asyncio.create_task(self._close_if_unused(session))
         try:
             async for message in ws:
                 if message.type == WSMsgType.TEXT:  # Twitch closes with 4001 on any inbound message
                     await ws.close(code=4001)
         finally:
             keepalive.cancel()
+            unused.cancel()
             session.closed = True
         return ws
+
+    async def _close_if_unused(self, session: Session) -> None:
+        if self.unused_timeout is None:
+            return
+        await asyncio.sleep(self.unused_timeout)
+        if not session.closed and not session.subscriptions:
+            self.closed_unused.append(session.id)
+            session.closed = True
+            await session.ws.close(code=4003, message=b"connection unused")
 
     async def _keepalive(self, session: Session) -> None:
         while not session.closed:

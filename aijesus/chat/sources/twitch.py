@@ -10,8 +10,11 @@ and ``automod.message.update`` (v2) as the channel owner (``moderator:manage:aut
 at every watchdog round, so turning the option on needs no restart.
 
 Staying up: twitchio honours ``session_reconnect`` (it moves to the new URL and keeps the
-subscriptions) and reconnects a dropped socket (then subscribes again). A watchdog here
-subscribes from scratch if twitchio gave a socket up altogether, and the whole client is started
+subscriptions) and reconnects a dropped socket (then subscribes again). It does not try twice: a
+subscription Twitch refuses while the socket re-subscribes is dropped, and a socket Twitch closes
+(4003, left unused) or whose welcome never comes is given up. So a watchdog here compares, every
+round, what each connected account (the bot, the channel owner) subscribed to with what its
+sockets carry now, and subscribes again to whatever is missing; and the whole client is started
 again with backoff if logging in fails. A payload we cannot read is logged and skipped.
 
 Tokens: loaded from and saved to a ``TokenStore`` (the database, sealed) instead of twitchio's
@@ -24,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -121,6 +124,18 @@ async def _close_when(stop: threading.Event, client: twitchio.Client) -> None:
     await client.close()
 
 
+_SubKey = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
+def _type_name(sub_type: Any) -> str:
+    return str(getattr(sub_type, "value", sub_type))  # twitchio keeps an enum or a str
+
+
+def _sub_key(sub_type: Any, version: Any, condition: Mapping[str, Any]) -> _SubKey:
+    """A subscription as Twitch tells them apart: its type, version and condition."""
+    return _type_name(sub_type), str(version), tuple(sorted((k, str(v)) for k, v in condition.items()))
+
+
 def _safe(exc: BaseException) -> str:
     """An exception as a log can show it: HTTP errors from twitchio carry secret query strings."""
     if isinstance(exc, HTTPException):
@@ -145,6 +160,8 @@ class StudioClient(twitchio.Client):
         self._tasks: set[asyncio.Task[None]] = set()
         self._holds_subscribed = False
         self._holds_refused_at = -HOLDS_RETRY_SECONDS
+        # What each account (its token) subscribed to: what its sockets must carry.
+        self._carried: dict[str, dict[_SubKey, eventsub.SubscriptionPayload]] = {}
 
     # -- tokens: the database instead of .tio.tokens.json
     async def load_tokens(self, path: str | None = None) -> None:
@@ -184,8 +201,7 @@ class StudioClient(twitchio.Client):
     async def subscribe_all(self) -> None:
         bot, channel = self.bot_id, self.channel_id
         assert bot and channel
-        self._holds_subscribed = False
-        await self.subscribe_websocket(
+        await self._subscribe(
             eventsub.ChatMessageSubscription(broadcaster_user_id=channel, user_id=bot), token_for=bot
         )
         log.info("reading chat of %s as account %s", self.source.config.channel, bot)
@@ -199,7 +215,7 @@ class StudioClient(twitchio.Client):
             eventsub.ChannelPointsRedeemAddSubscription(broadcaster_user_id=channel),
         ):
             try:
-                await self.subscribe_websocket(payload, token_for=channel)
+                await self._subscribe(payload, token_for=channel)
             except HTTPException as exc:  # most often a scope the owner did not grant
                 log.warning("cannot subscribe to %s (%s)", payload.type, _safe(exc))
 
@@ -226,7 +242,7 @@ class StudioClient(twitchio.Client):
                 eventsub.AutomodMessageHoldV2Subscription(**condition),
                 eventsub.AutomodMessageUpdateV2Subscription(**condition),
             ):
-                await self.subscribe_websocket(payload, token_for=channel)
+                await self._subscribe(payload, token_for=channel)
         except HTTPException as exc:  # most often moderator:manage:automod not granted
             self._holds_refused_at = loop.time()
             log.warning("cannot subscribe to AutoMod holds (%s): grant moderator:manage:automod", _safe(exc))
@@ -249,17 +265,59 @@ class StudioClient(twitchio.Client):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _subscribe(self, payload: eventsub.SubscriptionPayload, *, token_for: str) -> None:
+        await self.subscribe_websocket(payload, token_for=token_for)
+        key = _sub_key(payload.type, payload.version, payload.condition)
+        self._carried.setdefault(token_for, {})[key] = payload
+
     async def _watchdog(self) -> None:
-        """twitchio reconnects on its own; if it ever gives up on the socket, start over."""
+        """Every WATCHDOG_SECONDS: subscriptions lost on any account's socket, and held messages
+        once they are wanted."""
         while True:
             await asyncio.sleep(WATCHDOG_SECONDS)
             try:
-                if not self._websockets.get(self.bot_id or ""):
-                    log.warning("no EventSub connection left; subscribing again")
-                    await self.subscribe_all()
+                await self.mend()
                 await self.subscribe_holds()
             except Exception as exc:  # noqa: BLE001 - try again at the next round
                 log.warning("subscribing again failed (%s)", _safe(exc))
+
+    async def mend(self) -> None:
+        """Subscribe again to what each account's sockets no longer carry (see the module's doc)."""
+        for account, wanted in list(self._carried.items()):
+            live = await self._live_subscriptions(account)
+            if live is None:
+                continue
+            missing = [payload for key, payload in wanted.items() if key not in live]
+            if not missing:
+                continue
+            log.warning(
+                "account %s lost %d EventSub subscription(s) (%s); subscribing again",
+                account, len(missing), ", ".join(sorted(_type_name(p.type) for p in missing)),
+            )  # fmt: skip
+            for payload in missing:
+                try:
+                    await self.subscribe_websocket(payload, token_for=account)
+                except HTTPException as exc:  # next round tries again
+                    log.warning("cannot subscribe to %s again (%s)", _type_name(payload.type), _safe(exc))
+
+    async def _live_subscriptions(self, account: str) -> set[_SubKey] | None:
+        """What the account's connected sockets carry; None while twitchio is reconnecting one
+        (it subscribes again itself, on a session ours would not know). A socket twitchio gave
+        up on is taken off its list, so the next subscription opens a new one: twitchio files a
+        reconnected socket under its old session id, and its own clean-up then misses it."""
+        sockets = self._websockets.get(account, {})
+        if any(s._connecting and not s._closed for s in sockets.values()):
+            return None
+        live: set[_SubKey] = set()
+        for session, socket in list(sockets.items()):
+            if socket.connected and not socket._closed:
+                live.update(
+                    _sub_key(d["type"], d["version"], d["condition"]) for d in socket._subscriptions.values()
+                )
+                continue
+            sockets.pop(session, None)
+            await socket.close()  # a no-op when it is closed already
+        return live
 
     async def close(self, **options: Any) -> None:
         for task in list(self._tasks):
