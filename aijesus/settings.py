@@ -191,6 +191,13 @@ MEDIA_S3_PREFIX = env_str("MEDIA_S3_PREFIX", "studio").strip("/")
 MEDIA_STORE_TIMEOUT = env_float("MEDIA_STORE_TIMEOUT", 5.0, minimum=0.1)
 MEDIA_STORE_RETRY_SECONDS = env_float("MEDIA_STORE_RETRY_SECONDS", 20.0, minimum=0.0)
 MEDIA_CACHE_MB = env_int("MEDIA_CACHE_MB", 2048, minimum=16)
+# The disk budget (aijesus/studio/retention.py; docs/deploy.md "Disk budget"): every
+# MEDIA_RETENTION_MINUTES the scheduler removes the files of the oldest aired clips no moderator
+# starred while clip media pass MEDIA_MAX_GB, and of those older than MEDIA_MAX_AGE_DAYS; 0 turns
+# either off. The rows stay, marked "media removed"; soft-deleted clips' files go too.
+MEDIA_MAX_GB = env_float("MEDIA_MAX_GB", 100.0, minimum=0.0)
+MEDIA_MAX_AGE_DAYS = env_int("MEDIA_MAX_AGE_DAYS", 0, minimum=0)
+MEDIA_RETENTION_MINUTES = env_float("MEDIA_RETENTION_MINUTES", 15.0, minimum=0.1, maximum=1440.0)
 if MEDIA_STORAGE == "s3" and not MEDIA_S3_BUCKET:
     from django.core.exceptions import ImproperlyConfigured
 

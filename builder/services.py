@@ -22,7 +22,8 @@ from django.db import DatabaseError, close_old_connections, connection
 
 from aijesus import mediastore
 from aijesus.studio import clip_media, lifecycle
-from aijesus.studio.models import Clip
+from aijesus.studio.models import Clip, Segment
+from builder.database import UNREACHABLE, when_reachable
 from builder.encode.speech import segment_files
 from builder.errors import BuildCancelled, BuildError, TransientBuildError
 from builder.pipeline import BuildRequest, BuildResult, Graphics, SegmentReady, build_clip_media
@@ -67,6 +68,12 @@ def clip_build(*, clip_id: int) -> str:
             reason = str(exc)
         except SoftTimeLimitExceeded:
             reason = "the build took longer than the time limit"
+        except UNREACHABLE:
+            # The database stayed away longer than a build waits for it (builder/database.py): not
+            # the clip's fault, and nothing can be written now. The attempt stays "building" with a
+            # silent heartbeat; the reaper rebuilds it once the database is back (the task retries).
+            log.warning("clip %s attempt %s: the database stayed unreachable", clip_id, claim.attempt)
+            raise
         except Exception as exc:
             # Whatever broke, the clip must not stay "building" and the question must say why.
             log.exception("clip %s: unexpected build error", clip_id)
@@ -86,19 +93,31 @@ def clip_build(*, clip_id: int) -> str:
             raise  # the task retries with its backoff, as for a transient error during the build
         return _status(clip_id)
     files = {name: media_name(path) for name, path in result.files.items()}
-    finished = lifecycle.finish(
-        clip_id=clip_id,
-        attempt=claim.attempt,
-        answer_text=result.answer_text,
-        duration=result.duration,
-        timings=result.timings,
-        lipsync_engine=result.lipsync_engine,
-        library_pending=result.library_pending,
-        **files,
+    finished = when_reachable(
+        lambda: lifecycle.finish(
+            clip_id=clip_id,
+            attempt=claim.attempt,
+            answer_text=result.answer_text,
+            duration=result.duration,
+            timings=result.timings,
+            lipsync_engine=result.lipsync_engine,
+            library_pending=result.library_pending,
+            **files,
+        ),
+        what=f"clip {clip_id}: finish",
+        done=lambda: _ready_already(claim),
     )
     if not finished:  # cancelled or taken over between the last step and now: theirs stands
         _discard(out_dir)
     return _status(clip_id)
+
+
+def _ready_already(claim: lifecycle.Claim) -> bool | None:
+    """True if this attempt is ready: its finish committed though the answer was lost."""
+    return (
+        Clip.objects.filter(pk=claim.clip_id, attempt=claim.attempt, status=Clip.Status.READY).exists()
+        or None
+    )
 
 
 def _discard(out_dir: Path) -> None:
@@ -133,16 +152,25 @@ def _run(clip: Clip, claim: lifecycle.Claim, out_dir: Path, beat: Heartbeat) -> 
 
     def on_segment(ready: SegmentReady) -> None:
         send_to_store(segment_files(ready.path, ready.kind))
-        recorded = lifecycle.record_segment(
-            clip_id=claim.clip_id, attempt=claim.attempt, index=ready.index,
-            media=media_name(ready.path), duration=ready.duration, text=ready.text, kind=ready.kind,
-        )  # fmt: skip
+        mine = {"clip_id": claim.clip_id, "attempt": claim.attempt, "index": ready.index}
+        recorded = when_reachable(
+            lambda: lifecycle.record_segment(
+                **mine,
+                media=media_name(ready.path),
+                duration=ready.duration,
+                text=ready.text,
+                kind=ready.kind,
+            ),
+            what=f"clip {claim.clip_id}: segment {ready.index}",
+            done=lambda: Segment.objects.filter(**mine).first(),
+        )
         if recorded is None:
             raise BuildCancelled(f"clip {claim.clip_id} attempt {claim.attempt} is no longer building")
 
     def on_progress(state: dict[str, Any]) -> None:
-        if beat.lost.is_set() or not lifecycle.progress(
-            clip_id=claim.clip_id, attempt=claim.attempt, state=state
+        if beat.lost.is_set() or not when_reachable(
+            lambda: lifecycle.progress(clip_id=claim.clip_id, attempt=claim.attempt, state=state),
+            what=f"clip {claim.clip_id}: progress",
         ):
             raise BuildCancelled(f"clip {claim.clip_id} attempt {claim.attempt} is no longer building")
 

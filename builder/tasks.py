@@ -11,6 +11,7 @@ from celery.signals import worker_process_init
 
 from aijesus.mediastore import StoreUnavailable
 from builder import worker_info  # noqa: F401 — registers the `studio_info` inspect command
+from builder.database import UNREACHABLE
 from builder.errors import TransientBuildError
 from builder.services import clip_build
 
@@ -35,7 +36,10 @@ def warm_up_engines(**_: Any) -> None:
 
 @shared_task(
     bind=True,
-    autoretry_for=(TransientBuildError,),
+    # UNREACHABLE: the database is away at the claim, or stayed away longer than a build waits for
+    # it (builder/database.py). Tried again later: a clip still queued is claimed then; an attempt
+    # left "building" is not built twice (the claim refuses it) but rebuilt by the reaper.
+    autoretry_for=(TransientBuildError, *UNREACHABLE),
     retry_backoff=2,
     retry_backoff_max=60,
     retry_jitter=True,
@@ -45,15 +49,16 @@ def warm_up_engines(**_: Any) -> None:
 )
 def build_clip(self, clip_id: int) -> str:  # noqa: ANN001 — Celery's bound task
     # A worker that dies mid-build (SIGKILL, out of memory, the hard time limit) leaves a silent
-    # heartbeat: the redelivered task or the reaper (aijesus/studio/tasks.py) starts a new attempt.
+    # heartbeat: the redelivered task or the reaper (aijesus/studio/beat.py) starts a new attempt.
     return clip_build(clip_id=clip_id)
 
 
 @shared_task(
     ignore_result=True,
     acks_late=True,
-    # A media store away for a while: tried again, 10 s, 20 s, 40 s… apart (the clip airs anyway).
-    autoretry_for=(StoreUnavailable, TransientBuildError),
+    # A media store or a database away for a while: tried again, 10 s, 20 s, 40 s… apart (the clip
+    # airs anyway; marking its MP4 made is one conditional UPDATE, safe to make twice).
+    autoretry_for=(StoreUnavailable, TransientBuildError, *UNREACHABLE),
     retry_backoff=10,
     max_retries=6,
 )

@@ -100,6 +100,9 @@ class StreamEncoder:
     def start(self) -> None:
         if self.outputs.preview_dir is not None:  # also after someone cleared the media folder
             self.outputs.preview_dir.mkdir(parents=True, exist_ok=True)
+            swept = self.outputs.sweep_preview()  # what earlier runs of the encoder left behind
+            if swept:
+                log.info("encoder: removed %d stale preview segment(s)", swept)
         # The key may come from STREAM_KEY_FILE: its value is dropped wherever it appears too.
         env = child_env(also=self.outputs.secrets)
         read_fd, write_fd = os.pipe()

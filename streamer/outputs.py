@@ -9,12 +9,15 @@ may be logged or shown (argv, ffmpeg's and the publisher's messages, errors) sti
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 MASK = "****"
 PREVIEW_PLAYLIST = "stream.m3u8"
+PREVIEW_SEGMENT = re.compile(r"seg-\d+\.ts")  # the names -hls_segment_filename below gives
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,29 @@ class Outputs:
         slave_hls = f"[{hls_opts}:onfail=ignore]{_tee_escape(playlist)}"
         return ["-flags:v", "+global_header", "-flags:a", "+global_header",
                 "-f", "tee", f"{slave_rtmp}|{slave_hls}"]  # fmt: skip
+
+    def sweep_preview(self, *, now: float | None = None) -> int:
+        """Remove the preview segments no player can still be reading; returns how many.
+
+        ffmpeg deletes the segments it rolls out of its own playlist, but a restarted encoder
+        numbers afresh (from the epoch) and never knows those its predecessor left: without this,
+        each restart (or crash) would leave a playlist's worth behind for good. A segment younger
+        than a playlist's length (plus a little) is kept, for a player still finishing it.
+        """
+        if self.preview_dir is None or not self.preview_dir.is_dir():
+            return 0
+        cutoff = (time.time() if now is None else now) - (self.hls_list_size + 2) * self.hls_time
+        removed = 0
+        for path in self.preview_dir.iterdir():
+            if not PREVIEW_SEGMENT.fullmatch(path.name):
+                continue
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def _hls_options(self) -> list[tuple[str, str]]:
         assert self.preview_dir is None or isinstance(self.preview_dir, Path)

@@ -118,14 +118,17 @@ def local(name: str) -> Path:
     return path
 
 
-def remove(prefix: str) -> None:
-    """Remove the stored objects under `prefix` (a clip's or an attempt's folder), best effort."""
+def remove(prefix: str, *, strict: bool = False) -> None:
+    """Remove the stored objects under `prefix` (a clip's or an attempt's folder), best effort;
+    `strict` raises StoreUnavailable instead (the disk budget tries again on its next pass)."""
     current = store()
     if not current.remote:
         return
     try:
         current.delete_prefix(prefix.rstrip("/") + "/")
     except StoreUnavailable as exc:
+        if strict:
+            raise
         log.warning("could not remove %s from the media store (they stay there): %s", prefix, exc)
 
 

@@ -4,6 +4,7 @@ them back. No Django here; `aijesus.mediastore` picks and configures the store f
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -30,6 +31,10 @@ class MediaStore(ABC):
     @abstractmethod
     def delete_prefix(self, prefix: str) -> int:
         """Remove every object whose name starts with `prefix`; returns how many."""
+
+    @abstractmethod
+    def sizes(self, prefix: str) -> Iterator[tuple[str, int]]:
+        """(name, bytes) of every object whose name starts with `prefix` (the disk budget's count)."""
 
     @abstractmethod
     def describe(self) -> str:

@@ -3,6 +3,8 @@ is nothing to send or fetch."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from aijesus.mediastore.base import MediaStore, ObjectMissing
@@ -23,6 +25,17 @@ class LocalStore(MediaStore):
 
     def delete_prefix(self, prefix: str) -> int:
         return 0  # the callers remove their local files themselves
+
+    def sizes(self, prefix: str) -> Iterator[tuple[str, int]]:
+        top = self.root / prefix
+        for folder, _, files in os.walk(top):
+            for file in files:
+                path = Path(folder) / file
+                try:
+                    size = path.lstat().st_size  # a link is not media we keep
+                except OSError:  # removed while we walked
+                    continue
+                yield path.relative_to(self.root).as_posix(), size
 
     def describe(self) -> str:
         return f"the local folder {self.root}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -108,6 +109,14 @@ class S3Store(MediaStore):
         except (BotoCoreError, ClientError) as exc:
             raise self._error(exc, prefix) from None
         return sum(len(batch.get("Deleted", [])) for batch in deleted)
+
+    def sizes(self, prefix: str) -> Iterator[tuple[str, int]]:
+        skip = len(self.key(""))
+        try:
+            for summary in self.storage.bucket.objects.filter(Prefix=self.key(prefix)):
+                yield summary.key[skip:], int(summary.size)
+        except (BotoCoreError, ClientError) as exc:
+            raise self._error(exc, prefix) from None
 
     def check(self) -> None:
         try:

@@ -16,10 +16,25 @@ def attempt_dir(clip_id: int, attempt: int) -> Path:
     return Path(settings.MEDIA_ROOT) / "clips" / str(clip_id) / f"attempt-{attempt}"
 
 
-def remove_media(clip_id: int, *, keep: int | None = None) -> None:
-    """Delete a clip's attempt folders (all, or all but `keep`), here and in the media store."""
+def media_sizes() -> tuple[dict[int, int], int]:
+    """Bytes of each clip's files in the media store, and of files under clips/ that belong to no
+    clip number (counted, never removed: the budget only decides about clips it knows)."""
+    per_clip: dict[int, int] = {}
+    other = 0
+    for name, size in mediastore.store().sizes("clips/"):
+        parts = name.split("/")
+        if len(parts) > 2 and parts[1].isdigit():
+            per_clip[int(parts[1])] = per_clip.get(int(parts[1]), 0) + size
+        else:
+            other += size
+    return per_clip, other
+
+
+def remove_media(clip_id: int, *, keep: int | None = None, strict: bool = False) -> None:
+    """Delete a clip's attempt folders (all, or all but `keep`), here and in the media store.
+    `strict`: a store that does not answer raises StoreUnavailable (files here stay then too)."""
     if keep is None:
-        mediastore.remove(f"clips/{clip_id}")
+        mediastore.remove(f"clips/{clip_id}", strict=strict)
     else:
         for attempt in range(1, keep):
             mediastore.remove(f"clips/{clip_id}/attempt-{attempt}")

@@ -302,15 +302,20 @@ class Reaped:
     resent: list[int] = field(default_factory=list)
 
 
-def reap(*, now: datetime | None = None) -> Reaped:
-    """Rebuild clips whose worker stopped; send again queued clips with no task out."""
+def reap(*, now: datetime | None = None, judge: bool = True) -> Reaped:
+    """Rebuild clips whose worker stopped; send again queued clips with no task out.
+
+    `judge=False` only sends: its caller cannot vouch that the workers could reach the database
+    for the last heartbeat window (after an outage every heartbeat looks stale; see
+    aijesus/studio/beat.py), so no silence is taken for a death.
+    """
     now = now or timezone.now()
     done = Reaped()
     stale = now - timedelta(seconds=settings.BUILD_STALE_SECONDS)
-    silent = Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True)
-    building = Clip.objects.filter(silent, status=S.BUILDING)
+    building = Clip.objects.filter(_silent(stale), status=S.BUILDING) if judge else Clip.objects.none()
     for clip_id, attempt, worker in building.values_list("pk", "attempt", "claimed_by"):
-        outcome = rebuild(clip_id=clip_id, attempt=attempt, why=f"its worker ({worker}) stopped")
+        why = f"its worker ({worker}) stopped"
+        outcome = rebuild(clip_id=clip_id, attempt=attempt, why=why, silent_before=stale)
         if outcome == S.QUEUED:
             done.rebuilt.append(clip_id)
         elif outcome == S.FAILED:
@@ -324,16 +329,24 @@ def reap(*, now: datetime | None = None) -> Reaped:
     return done
 
 
-def rebuild(*, clip_id: int, attempt: int, why: str) -> str | None:
+def rebuild(*, clip_id: int, attempt: int, why: str, silent_before: datetime | None = None) -> str | None:
     """Take a building attempt away from a worker that stopped: queued again (and sent), or failed
-    after the last attempt. Returns the new status, or None if another process moved it first."""
+    after the last attempt. Returns the new status, or None if another process moved it first.
+
+    `silent_before` (the reaper's cutoff): the UPDATE also requires the heartbeat to be older still,
+    so a worker that beat between the reaper's look and this move keeps its build. None when the
+    caller knows the worker is gone (its process no longer exists): no heartbeat to wait for.
+    """
+    rows = _building(clip_id, attempt)
+    if silent_before is not None:
+        rows = rows.filter(_silent(silent_before))
     limit = settings.BUILD_MAX_ATTEMPTS
     if attempt >= limit:
-        moved = fail(clip_id=clip_id, attempt=attempt, reason=f"{why} during attempt {attempt}/{limit}")
+        moved = _fail(rows, clip_id, f"{why} during attempt {attempt}/{limit}")
         return S.FAILED if moved else None
     note = f"rebuilding after {why} (attempt {attempt + 1}/{limit})"
     with transaction.atomic():
-        moved = _building(clip_id, attempt).update(
+        moved = rows.update(
             status=S.QUEUED, claimed_by="", note=note[:300], progress={}, enqueued_at=None,
             updated_at=timezone.now(),
         )  # fmt: skip
@@ -378,3 +391,8 @@ def _follow(clip_id: int, *, reason: str | None = None) -> None:
     broadcast_on_commit("queue")
     broadcast_on_commit("clips")
     notify_playout()
+
+
+def _silent(before: datetime) -> Q:
+    """No heartbeat since `before` (or none at all)."""
+    return Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("clips/<int:pk>/reair", queue.clip_reair, name="clip-reair"),
     path("clips/<int:pk>/cancel", queue.cancel, name="clip-cancel"),
     path("clips/<int:pk>/delete", library.delete, name="clip-delete"),
+    path("clips/<int:pk>/star", library.star, name="clip-star"),
     path("clips/<int:pk>/<str:kind>", media.clip_file, name="clip-file"),
     path("latency/", latency.latency, name="latency"),
     path("system/", system.system, name="system"),

@@ -28,6 +28,7 @@ class ModeratorAction(models.Model):
         AUTOMOD = "automod", "Twitch AutoMod"
         USERS = "users", "Changed a user's access"
         KEYS = "keys", "Set an engine address and key"
+        STAR = "star", "Starred or unstarred a clip"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -66,6 +66,12 @@ class Clip(StatusMachine):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     delete_reason = models.CharField(max_length=300, blank=True)
+    # The disk budget (aijesus/studio/retention.py) removes the files of old aired clips; a starred
+    # clip it never touches. The row stays, marked, so the library still lists what was said.
+    starred = models.BooleanField(default=False, help_text="Kept by a moderator: its media is never removed.")
+    media_removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its files were removed (disk budget or deletion)."
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from aijesus.studio.system.disk import disk_check
 from aijesus.studio.system.engines import persona_checks
 from aijesus.studio.system.report import FAIL, OFF, OK, WARN, Check, summary
 from aijesus.studio.system.services import (
@@ -37,5 +38,5 @@ def run_checks(*, live: bool = True, workers: bool = True, redis_url: str | None
     if workers:
         checks.append(workers_check(timeout))
         checks.append(streamer_check())
-    checks += [stream_output_check(), twitch_check()]
+    checks += [stream_output_check(), twitch_check(), disk_check()]
     return checks
