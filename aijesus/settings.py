@@ -273,6 +273,12 @@ STREAM_EARLY_START_MARGIN = env_float("STREAM_EARLY_START_MARGIN", 1.5, minimum=
 STREAM_EARLY_START_LEAD = env_float("STREAM_EARLY_START_LEAD", 1.0, minimum=0.0, maximum=60.0)
 # Twitch ends a broadcast after 48 h: the streamer starts a fresh session between two answers before.
 STREAM_SESSION_HOURS = env_float("STREAM_SESSION_HOURS", 47.0, minimum=0.0001, maximum=48.0)
+# One broadcaster: the streamer on air holds a lease in Redis for this long, renewed each second; a
+# second `manage.py stream` stands by and takes over once a dead holder's lease lapses (docs/streaming.md).
+STREAM_LEASE_SECONDS = env_float("STREAM_LEASE_SECONDS", 3.0, minimum=2.0, maximum=60.0)
+# A clip whose preparation for air raises this many times (a media store or drawing error) is set
+# aside (failed, with the reason) so it never blocks the answers behind it.
+STREAM_PICK_FAILURES = env_int("STREAM_PICK_FAILURES", 3, minimum=1, maximum=100)
 CLIP_QUESTION_BANNER = env_bool("CLIP_QUESTION_BANNER", True)  # "@viewer asks: …" at the top
 # --- Upload limits (builder/limits.py; shown on the System page). A refused upload names the limit
 # it hit and leaves nothing behind. One avatar file: a picture, a loop video (a minute of 1080p at a

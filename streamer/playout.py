@@ -9,7 +9,8 @@ that is not eligible yet does not hold up a ready one behind it.
 A clip airs as one build attempt: its segments are looked up for that attempt only, and only while
 the clip still is at that attempt (building or ready). An attempt taken away mid-air (released,
 reaped, failed, cancelled) therefore ends the airing at the next segment boundary; see
-aijesus/studio/lifecycle.py for how that airing is (not) counted.
+aijesus/studio/lifecycle.py for how that airing is (not) counted. A segment file the media store
+no longer has raises SegmentLost: the playout sends the clip back to be built again.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from aijesus import mediastore
-from aijesus.studio import lifecycle
 from aijesus.studio.models import Clip, Segment
 from builder.encode.speech import segment_files
 from streamer.sources import SegmentFile
@@ -36,6 +36,10 @@ _CANDIDATES = 50
 
 class SegmentNotHere(Exception):
     """The segment exists but its file could not be fetched from the media store yet."""
+
+
+class SegmentLost(Exception):
+    """The media store answers, and it does not have the segment's file: the attempt cannot air."""
 
 
 def can_start_early(
@@ -148,14 +152,14 @@ class Playout:
             return None
         try:
             for path in segment_files(Path(segment.media.name), segment.kind):
-                mediastore.local(path.as_posix())  # fetched ahead of air time, on the playout thread
+                # Fetched ahead of air time, on the playout thread; with the local store (nothing
+                # to fetch) a file removed from the media folder is found missing here too.
+                if not mediastore.local(path.as_posix()).is_file():
+                    raise mediastore.ObjectMissing(f"{path.as_posix()} is not in the media folder")
         except mediastore.StoreUnavailable as exc:
             raise SegmentNotHere(f"clip {clip_id} segment {index + 1}: {exc}") from None
         except mediastore.ObjectMissing as exc:
-            lifecycle.media_lost(
-                clip_id=clip_id, attempt=attempt, reason=f"segment {index + 1} cannot be aired: {exc}"
-            )
-            return None
+            raise SegmentLost(f"segment {index + 1} cannot be aired: {exc}") from None
         return SegmentFile(Path(settings.MEDIA_ROOT) / segment.media.name, segment.kind, segment.duration)
 
     def still_building(self, clip_id: int, attempt: int) -> bool:

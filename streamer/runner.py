@@ -12,16 +12,21 @@ cut, it does not restart (viewers heard its beginning).
 
 An airing is reported to the lifecycle when it ends (aired: counted if it played a ready clip's
 attempt whole, or was skipped); if the build attempt it plays is taken away, the clip ends at the
-next segment boundary and is not counted. While the database is unreachable the idle loop (or the
-wait for the next segment) goes on, and reports are kept until they can be written.
+next segment boundary and is not counted; media that cannot be played sends the clip back to be
+built again. While the database is unreachable the idle loop (or the wait for the next segment)
+goes on, and reports are journaled until they can be written (streamer/reports.py).
+
+One broadcaster per studio: the streamer holds a lease in Redis while on air (streamer/lease.py).
+Without it, it stands by with no encoder; it takes over when the holder's lease lapses, and goes
+back to standing by if it finds the lease taken by another.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +36,17 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from aijesus.studio import lifecycle
 from builder.media import MediaFormat
 from streamer import control
 from streamer.config import clip_drawing
 from streamer.encoder import EncoderDied, StreamEncoder
+from streamer.lease import Lease
 from streamer.live_playout import Plan, PlayoutThread
 from streamer.outputs import Outputs
 from streamer.pacing import Pacer, samples_for_frame
 from streamer.playout import Playout
 from streamer.preview import PREVIEW_FRAME, PreviewWriter
+from streamer.reports import ABANDONED, AIRED, BROKEN, STARTED, Journal, Report
 from streamer.sources import ClipSource, IdleSource
 from streamer.state import StatePublisher
 
@@ -62,13 +68,15 @@ class Streamer:
         playout: Playout | None = None,
         client: redis.Redis | None = None,
         fade_frames: int | None = None,
+        lease: Lease | None = None,
     ) -> None:
         self.fmt, self.outputs, self.idle = fmt, outputs, idle
-        store = playout or Playout()
-        self.playout = PlayoutThread(
-            store, fmt, lambda clip: clip_drawing(clip, fmt, idle.engine), refresh=PLAYOUT_REFRESH
-        )
-        self.client = client or control.redis_client()
+        self.store = playout or Playout()
+        self.client = client or control.streamer_client()
+        self.lease = lease or Lease(self.client)
+        self.inbox = control.Inbox(self.client)
+        self.journal = Journal(self.client)
+        self.playout = self._new_playout()
         self.publisher = StatePublisher(self.client)
         self.preview = PreviewWriter(Path(settings.MEDIA_ROOT) / PREVIEW_FRAME, every=fmt.fps)
         self.pacer = Pacer(fmt.fps)
@@ -80,7 +88,6 @@ class Streamer:
         self.now_playing: dict[str, Any] | None = None
         self._skip = False
         self._backoff = BACKOFF_FIRST
-        self._redis_warned = float("-inf")
         self._session_started = time.monotonic()
         self.session_seconds = settings.STREAM_SESSION_HOURS * 3600
         self.rotations = 0
@@ -89,13 +96,34 @@ class Streamer:
         self._fade = max(1, fmt.fps // 4) if fade_frames is None else fade_frames
         self.idle_offset = 0  # the idle loop shows pose (frame - idle_offset)
 
+    def _new_playout(self) -> PlayoutThread:
+        fmt, engine = self.fmt, self.idle.engine
+        return PlayoutThread(
+            self.store, fmt, lambda clip: clip_drawing(clip, fmt, engine), refresh=PLAYOUT_REFRESH,
+            lease=self.lease, journal=self.journal,
+        )  # fmt: skip
+
     # -- the loop
     def run(self, stop: threading.Event) -> None:
-        log.info("streaming %dx%d@%d to %s", self.fmt.width, self.fmt.height, self.fmt.fps,
-                 self.outputs.describe())  # fmt: skip
+        """Stands by until the lease is ours, broadcasts while it is, and again; until `stop`."""
+        try:
+            while not stop.is_set() and self.lease.wait(stop):
+                self._on_air(stop)
+        finally:
+            self._shutdown()
+
+    def _on_air(self, stop: threading.Event) -> None:
+        """One turn as the studio's broadcaster: from taking the lease until `stop`, or until
+        another streamer holds it (this one then stops its encoder and stands by again)."""
+        log.info("on air as %s: streaming %dx%d@%d to %s", self.lease.name, self.fmt.width, self.fmt.height,
+                 self.fmt.fps, self.outputs.describe())  # fmt: skip
+        self.lease.start_renewing()
+        self.inbox.start()  # the broadcaster's alone: a standby leaves the commands to it
+        if self.playout.started:  # a second turn: nothing of the first one is carried over
+            self.playout = self._new_playout()
         self.playout.start()
         try:
-            while not stop.is_set():
+            while not stop.is_set() and not self.lease.lost.is_set():
                 self._take_commands()
                 self._rotate_if_due()
                 plan = None if self.paused else self.playout.next_clip()
@@ -106,7 +134,7 @@ class Streamer:
                 else:
                     self._air(plan, stop)
         finally:
-            self._shutdown()
+            self._off_air()
 
     def _idle_picture(self) -> np.ndarray:
         return self.idle.frame(self.frame - self.idle_offset)
@@ -119,8 +147,8 @@ class Streamer:
 
     def _air(self, plan: Plan, stop: threading.Event) -> None:
         clip_id, attempt = plan.pk, plan.attempt
-        started_at = timezone.now()
-        self.playout.report(clip_id, functools.partial(lifecycle.airing_started, clip_id, attempt))
+        started_at = timezone.now()  # the airing's mark on its clip (reports.py)
+        self.playout.report(Report(STARTED, clip_id, attempt, started_at=started_at))
         source = ClipSource(
             self.fmt,
             lambda index: self.playout.segment_path(clip_id, attempt, index),
@@ -142,6 +170,8 @@ class Streamer:
         try:
             while not stop.is_set():
                 if source.frames_taken % self._batch == 0:
+                    if self.lease.lost.is_set():
+                        break  # another streamer is the broadcaster now: it airs this answer
                     self._take_commands()
                     if plan.duration is None:  # aired while building: its length is still growing
                         total = max(total, self.playout.total_seconds(clip_id, attempt))
@@ -171,13 +201,22 @@ class Streamer:
             # clip ended on, so the cut back to it needs no dissolve.
             self.idle_offset = self.frame - source.frames_taken
             self.now_playing = None
-            if ended or skipped:
-                report = functools.partial(
-                    lifecycle.aired, clip_id=clip_id, attempt=attempt, started_at=started_at, skipped=skipped
-                )
-            else:  # the streamer is stopping mid-clip: the whole answer airs after a restart
-                report = functools.partial(lifecycle.airing_abandoned, clip_id=clip_id)
-            self.playout.report(clip_id, report, last=True)
+            self.playout.report(self._airing_end(plan, source, started_at, ended, skipped), last=True)
+
+    def _airing_end(
+        self, plan: Plan, source: ClipSource, started_at: datetime, ended: bool, skipped: bool
+    ) -> Report:
+        """What the lifecycle hears when an airing stops: counted only if it played to its end."""
+        clip_id, attempt = plan.pk, plan.attempt
+        if source.broken:  # lost or corrupt media: built again, never counted
+            return Report(BROKEN, clip_id, attempt, started_at=started_at, reason=source.broken)
+        if source.error:
+            self.playout.pick_failed(clip_id, attempt, source.error)
+        elif ended or skipped:
+            return Report(AIRED, clip_id, attempt, started_at=started_at, skipped=skipped,
+                          segments=source.segments_played)  # fmt: skip
+        # Stopping mid-clip (or its drawing failed): the whole answer airs later.
+        return Report(ABANDONED, clip_id, attempt, started_at=started_at)
 
     def _rotate_if_due(self) -> None:
         """Twitch ends a broadcast after 48 hours: start a fresh one between two answers first."""
@@ -236,14 +275,7 @@ class Streamer:
 
     # -- commands and state
     def _take_commands(self) -> None:
-        try:
-            commands = control.receive(self.client)
-        except redis.RedisError as exc:
-            if time.monotonic() - self._redis_warned > 30:  # once in a while, not 5 times a second
-                self._redis_warned = time.monotonic()
-                log.warning("cannot read stream commands (the stream goes on): %s", exc)
-            return
-        for item in commands:
+        for item in self.inbox.take():
             command = item["command"]
             log.info("command: %s", command)
             if command == "skip":
@@ -257,6 +289,7 @@ class Streamer:
         encoder = self.encoder
         return {
             "on_air": encoder is not None and encoder.alive,
+            "holder": self.lease.name,  # host/pid: which streamer broadcasts (others stand by)
             "output": self.outputs.describe(),
             "paused": self.paused,
             "now_playing": dict(self.now_playing) if self.now_playing else None,
@@ -275,15 +308,26 @@ class Streamer:
             "updated_at": time.time(),
         }
 
-    def _shutdown(self) -> None:
-        self.playout.stop()
+    def _off_air(self) -> None:
+        lost = self.lease.lost.is_set()
+        self.inbox.stop()
+        self.playout.stop(timeout=0.5 if lost else 10)
         if self.encoder is not None:
             code = self.encoder.close()
             log.info("encoder finished (exit status %s) after %d frames", code, self.frame)
             self.encoder = None
+        self.now_playing = None
+        if lost:
+            self.lease.stop_renewing()
+            log.info("standing by: %s broadcasts now", self.lease.taken_by or "another streamer")
+            return
         final = self.state()
         final["on_air"] = False
-        self.publisher.close(final)
+        self.publisher.publish(final)  # before the lease goes: a standby taking over writes after
+        self.lease.release()
+
+    def _shutdown(self) -> None:
+        self.publisher.close()
         connection.close()
 
 

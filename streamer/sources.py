@@ -6,6 +6,10 @@ broadcast encodes them. A *video* segment (an MP4 rendered by an engine too slow
 decoded with PyAV into RGB frames of the stream's size and PCM at the stream's rate and layout.
 Either way the audio waits in a FIFO from which the streamer takes, per frame, exactly the samples
 that frame lasts; so the clip stays in step with the picture however the samples divide into frames.
+
+A segment that cannot be had or read (gone from the media store, a file that does not decode) ends
+the clip there and says why in `broken`; any other error while drawing or decoding a segment in
+`error`. Either way the airing is not counted: only a clip played to its end is heard whole.
 """
 
 from __future__ import annotations
@@ -30,6 +34,18 @@ log = logging.getLogger(__name__)
 FADE_SECONDS = 0.005  # a clip's first and last 5 ms: a step from or to silence would click
 WAIT: Final = "wait"  # the next segment of a building clip is not there yet
 _RECHECK_FRAMES = 5  # while waiting, look for the segment every this many frames, not each one
+
+
+class MediaBroken(Exception):
+    """A segment of the clip on air is gone from the media store: the clip cannot play to its end."""
+
+
+class SegmentFailed(RuntimeError):
+    """Looking for a segment of the clip on air raised something unforeseen: not the media's fault."""
+
+
+class DrawingError(RuntimeError):
+    """A speech segment cannot be drawn (no character): not the media's fault."""
 
 
 class IdleSource:
@@ -88,10 +104,15 @@ class ClipSource:
         self._drawing = drawing or Drawing(None)
         self._audio = np.zeros((0, fmt.channels), np.int16)
         self._frames = self._decode_all()
-        self._next: np.ndarray | str | None = next(self._frames, None)
+        self._next: np.ndarray | str | None = None
         self.frames_taken = 0
+        self.segments_played = 0  # segments played to their end
+        self.broken = ""  # why the clip's media could not be played (lost or corrupt)
+        self.error = ""  # why a segment could not be drawn or decoded otherwise
         self.is_last = False
         self._faded_in = False
+        # Read last: the first segment is read here, and a failure is recorded in the fields above.
+        self._next = next(self._frames, None)
 
     def next_frame(self) -> np.ndarray | str | None:
         current = self._next
@@ -129,7 +150,16 @@ class ClipSource:
     def _decode_all(self) -> Iterator[np.ndarray | str]:
         index, checks, cursor = 0, 0, 0
         while True:
-            found = self._segment_path(index)
+            try:
+                found = self._segment_path(index)
+            except MediaBroken as exc:
+                self.broken = str(exc)
+                log.error("%s: the clip ends here, not counted", exc)
+                return
+            except SegmentFailed as exc:  # the playout could not look for it: this clip's failure
+                self.error = f"segment {index + 1}: {exc}"
+                log.error("cannot have segment %d: %s; the clip ends here, not counted", index + 1, exc)
+                return
             if found is None:
                 if not self._still_building():
                     return
@@ -149,14 +179,20 @@ class ClipSource:
                     cursor += 1
                     yield frame
             except (av.FFmpegError, OSError, SpeechFileError) as exc:  # ends the clip, not the stream
-                log.error("cannot play segment %s (%s): ending the clip here", segment.path, exc)
+                self.broken = f"segment {index + 1} cannot be played: {exc}"
+                log.error("cannot play segment %s (%s): the clip ends here, not counted", segment.path, exc)
+                return
+            except Exception as exc:  # a drawing bug must cost this clip, never the stream
+                self.error = f"segment {index + 1}: {type(exc).__name__}: {exc}"
+                log.exception("cannot draw segment %s: the clip ends here, not counted", segment.path)
                 return
             index += 1
+            self.segments_played = index
 
     def _draw_segment(self, path: Path, start_frame: int) -> Iterator[np.ndarray]:
         drawing = self._drawing
         if drawing.lipsync is None:
-            raise SpeechFileError("no character to draw a speech segment with")
+            raise DrawingError("no character to draw a speech segment with")
         speech, text = read_speech(path)
         self._audio = np.concatenate([self._audio, stream_audio(speech, self.fmt)])
         return sentence_frames(drawing.lipsync, speech, text, start_frame, drawing.banner, drawing.graphics)

@@ -3,8 +3,8 @@
 The whole state is one JSON value in Redis (read by a dashboard when it connects; it expires if the
 streamer stops updating it, so a dead streamer is not shown as on air). After each write the same
 state goes to the open dashboards as a small "stream" message, at most about once a second, from a
-thread of its own so a slow channel layer never delays a frame. Dashboards apply it to the on-air
-card only; the queue is never rebuilt for it.
+thread of its own so a slow channel layer (or a Redis that does not answer) never delays a frame.
+Dashboards apply it to the on-air card only; the queue is never rebuilt for it.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ def _notify_dashboard(state: dict[str, Any]) -> None:
 
 
 class StatePublisher:
-    """`publish` writes the state to Redis at once; `notify` (default: send it to the dashboards)
-    gets the latest published state on the notifier thread. States published while a notice is
-    being sent collapse into one notice carrying the newest."""
+    """`publish` hands the state to the notifier thread, which writes it to Redis and then calls
+    `notify` (default: send it to the dashboards) with it. States published while one is being
+    written collapse into one carrying the newest. `close` waits for the last one to go."""
 
     def __init__(
         self,
@@ -57,6 +57,7 @@ class StatePublisher:
         self._lock = threading.Lock()
         self._pending = threading.Event()
         self._closed = False
+        self._warned = False
         self._thread = threading.Thread(target=self._notifier, name="stream-notify", daemon=True)
         self._thread.start()
 
@@ -66,11 +67,6 @@ class StatePublisher:
     def publish(self, state: dict[str, Any]) -> None:
         self._last = time.monotonic()
         raw = json.dumps(state)
-        try:
-            self.client.set(state_key(), raw, ex=STATE_TTL)
-        except redis.RedisError as exc:  # the broadcast goes on without a dashboard
-            log.warning("cannot publish stream state: %s", exc)
-            return
         with self._lock:
             self._latest = raw
         self._pending.set()
@@ -89,6 +85,14 @@ class StatePublisher:
             raw = self._latest
         if raw is None:
             return
+        try:
+            self.client.set(state_key(), raw, ex=STATE_TTL)
+        except redis.RedisError as exc:  # the broadcast goes on without a dashboard
+            if not self._warned:
+                log.warning("cannot publish stream state: %s", exc)
+            self._warned = True
+            return
+        self._warned = False
         try:
             # Decoded from the JSON written to Redis: the notice is exactly what a dashboard that
             # connects now would read, whatever the caller does with its dict afterwards.

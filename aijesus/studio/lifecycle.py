@@ -7,7 +7,8 @@
 
 Callers: the web (`enqueue`, `cancel`), the builder's task (`claim`, `heartbeat`, `progress`,
 `record_segment`, `finish`, `fail`, `release`), the streamer (`airing_started`, `aired`,
-`airing_abandoned`) and the scheduler (`reap`). Nothing else writes these statuses.
+`airing_abandoned`, `clear_on_air`, `media_broken`, `set_aside`) and the scheduler (`reap`).
+Nothing else writes these statuses.
 
 Every transition is one transaction of conditional UPDATEs on (status, attempt): of two processes
 acting on one clip at once exactly one wins and the other learns it from the return value, so a
@@ -18,12 +19,14 @@ building → building, ready → ready (aired once it has aired), failed or canc
 Exactly one whole answer on air: an airing counts only when it reaches the end of a ready clip
 of the attempt it started with (or a moderator skips it). If the attempt the streamer is airing is
 released, reaped, failed or cancelled, the streamer goes back to the idle pose at the next sentence
-boundary, nothing is counted, and the rebuilt answer airs whole later.
+boundary, nothing is counted, and the rebuilt answer airs whole later. Media the streamer cannot
+play (lost or corrupt) sends the ready clip back to be built again (`media_broken`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -218,13 +221,6 @@ def fail(*, clip_id: int, attempt: int | None, reason: str) -> bool:
     return _fail(rows, clip_id, reason)
 
 
-def media_lost(*, clip_id: int, attempt: int, reason: str) -> bool:
-    """The streamer found a file of this attempt gone from the media store: the answer cannot air
-    whole, so the clip fails with the reason (a moderator may retry) instead of a gap on air."""
-    rows = Clip.objects.filter(pk=clip_id, attempt=attempt, status__in=[S.BUILDING, S.READY])
-    return _fail(rows, clip_id, reason)
-
-
 def _fail(rows: Any, clip_id: int, reason: str) -> bool:
     with transaction.atomic():
         moved = rows.update(
@@ -260,36 +256,113 @@ def release(*, clip_id: int, attempt: int, reason: str) -> str:
 # -- the streamer
 
 
-def airing_started(clip_id: int, attempt: int) -> bool:
-    """The first frame of this attempt is going on air; False if the attempt is no longer current."""
+def airing_started(clip_id: int, attempt: int, *, at: datetime | None = None) -> bool:
+    """The first frame of this attempt is going on air; False if the attempt is no longer current.
+    `at` (default now) marks the airing: `aired(once=True)` counts only the airing with that mark."""
     rows = Clip.objects.filter(pk=clip_id, attempt=attempt, status__in=[S.BUILDING, S.READY])
-    moved = rows.update(on_air_since=timezone.now())
+    moved = rows.update(on_air_since=at or timezone.now())
     broadcast_on_commit("clips")
     return moved == 1
 
 
-def aired(*, clip_id: int, attempt: int, started_at: datetime, skipped: bool = False) -> bool:
+def aired(
+    *,
+    clip_id: int,
+    attempt: int,
+    started_at: datetime,
+    skipped: bool = False,
+    segments: int | None = None,
+    once: bool = False,
+    fence: Callable[[], bool] | None = None,
+) -> bool:
     """An airing ended. It counts if it played a ready clip's attempt whole, or a moderator skipped
-    it; the question is then aired. False (nothing counted) for an attempt that did not complete."""
+    it; the question is then aired. False (nothing counted) for an attempt that did not complete.
+
+    `segments`: how many of the attempt's segments played; fewer than it has is not whole.
+    `once`: count only the airing `airing_started(at=started_at)` marked, so a report written twice
+    (replayed from the streamer's journal after a crash) counts once. `fence`: asked after the
+    count, before it commits (the streamer's lease); False undoes it: a streamer that is no longer
+    the broadcaster counts nothing.
+    """
     statuses = [S.READY, S.BUILDING] if skipped else [S.READY]
     with transaction.atomic():
-        rows = Clip.objects.filter(pk=clip_id, attempt=attempt, status__in=statuses)
+        this_airing = Clip.objects.filter(pk=clip_id)
+        if once:
+            this_airing = this_airing.filter(on_air_since=started_at)
+        rows = this_airing.filter(attempt=attempt, status__in=statuses)
+        played = segments is None or skipped
+        if not played and Segment.objects.filter(clip_id=clip_id, attempt=attempt).count() != segments:
+            rows = rows.none()  # it did not play to the end: never counted as heard
         counted = rows.update(
             aired_count=F("aired_count") + 1, last_aired_at=timezone.now(), on_air_since=None
         )
+        if counted and fence is not None and not fence():
+            transaction.set_rollback(True)
+            return False
         if counted:
             Clip.objects.filter(pk=clip_id, first_aired_at__isnull=True).update(first_aired_at=started_at)
             _follow(clip_id)
         else:
-            Clip.objects.filter(pk=clip_id).update(on_air_since=None)
+            this_airing.update(on_air_since=None)
         broadcast_on_commit("clips")
     return counted == 1
 
 
-def airing_abandoned(*, clip_id: int) -> None:
-    """The streamer stopped airing a clip whose attempt went away: nothing is counted."""
-    Clip.objects.filter(pk=clip_id).update(on_air_since=None)
+def airing_abandoned(*, clip_id: int, started_at: datetime | None = None) -> None:
+    """The streamer stopped airing a clip whose attempt went away: nothing is counted. With
+    `started_at`, only that airing's mark is cleared (a late or replayed report leaves a newer one)."""
+    rows = Clip.objects.filter(pk=clip_id)
+    if started_at is not None:
+        rows = rows.filter(on_air_since=started_at)
+    rows.update(on_air_since=None)
     broadcast_on_commit("clips")
+
+
+def clear_on_air() -> list[int]:
+    """A streamer starts broadcasting (a restart, or a standby taking over): nothing is on air yet,
+    so a clip still marked on air was cut by a streamer that died. Its airing was not counted; it
+    airs again whole if it never aired."""
+    marked = list(Clip.objects.filter(on_air_since__isnull=False).values_list("pk", flat=True))
+    if marked:
+        Clip.objects.filter(pk__in=marked).update(on_air_since=None)
+        broadcast_on_commit("clips")
+    return marked
+
+
+def media_broken(*, clip_id: int, attempt: int, reason: str) -> str | None:
+    """The streamer could not play this attempt's media (a file gone from the media store, a
+    segment that does not decode): nothing was counted, and the clip goes back to be built again,
+    as `rebuild` does (the attempt is kept, so the next claim is a new one; failed after the last).
+    Returns the new status, or None if the attempt was no longer current."""
+    limit = settings.BUILD_MAX_ATTEMPTS
+    rows = Clip.objects.filter(pk=clip_id, attempt=attempt, status__in=[S.READY, S.BUILDING])
+    if attempt >= limit:
+        moved = _fail(rows, clip_id, f"{reason} (gave up after {attempt}/{limit} attempts)")
+        return S.FAILED if moved else None
+    note = f"rebuilding: {reason} (attempt {attempt + 1}/{limit})"[:300]
+    with transaction.atomic():
+        moved = rows.update(
+            status=S.QUEUED, claimed_by="", note=note, progress={}, enqueued_at=None, on_air_since=None,
+            video="", updated_at=timezone.now(),
+        )  # fmt: skip
+        if not moved:
+            return None
+        Segment.objects.filter(clip_id=clip_id, attempt=attempt).delete()  # never aired again
+        _follow(clip_id, reason=note)
+        transaction.on_commit(lambda: send(clip_id), robust=True)
+    log.warning("clip %s: %s", clip_id, note)
+    return S.QUEUED
+
+
+def set_aside(*, clip_id: int, attempt: int, reason: str) -> bool:
+    """The streamer could not prepare this clip for air, again and again (STREAM_PICK_FAILURES): it
+    fails with the reason, so it stops holding up the answers behind it (a moderator may retry)."""
+    rows = Clip.objects.filter(pk=clip_id, attempt=attempt, status__in=[S.READY, S.BUILDING])
+    with transaction.atomic():
+        moved = _fail(rows, clip_id, reason)
+        if moved:
+            Clip.objects.filter(pk=clip_id).update(on_air_since=None)
+    return moved
 
 
 # -- the scheduler
@@ -358,6 +431,11 @@ def rebuild(*, clip_id: int, attempt: int, why: str, silent_before: datetime | N
     return S.QUEUED
 
 
+def _silent(before: datetime) -> Q:
+    """No heartbeat since `before` (or none at all)."""
+    return Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True)
+
+
 # -- inside
 
 
@@ -391,8 +469,3 @@ def _follow(clip_id: int, *, reason: str | None = None) -> None:
     broadcast_on_commit("queue")
     broadcast_on_commit("clips")
     notify_playout()
-
-
-def _silent(before: datetime) -> Q:
-    """No heartbeat since `before` (or none at all)."""
-    return Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True)

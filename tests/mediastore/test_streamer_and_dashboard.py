@@ -1,6 +1,6 @@
 """The media store seen by the streamer and the dashboard: a segment is fetched before it airs; a
-store away means "not yet" (idle frames, no cut); a segment gone from the store fails the clip
-with the reason; an avatar upload the store cannot take is not kept half-way."""
+store away means "not yet" (idle frames, no cut); a segment gone from the store sends the clip
+back to be built again, with the reason; an avatar upload the store cannot take is not kept half-way."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from aijesus.studio import lifecycle
 from aijesus.studio.models import Clip
 from aijesus.studio.services import question_approve, question_submit
-from streamer.playout import Playout, SegmentNotHere
+from streamer.playout import Playout, SegmentLost, SegmentNotHere
 from tests.mediastore.s3server import s3_server
 from tests.streamer.helpers import appearing_together
 
@@ -47,7 +47,7 @@ def test_a_segment_is_fetched_before_it_airs(persona, s3, tmp_path):
     assert found.path.read_bytes() == b"RIFF" and found.path.with_suffix(".json").read_bytes() == b"{}"
 
 
-def test_a_store_away_is_not_yet_and_a_missing_segment_fails_the_clip(persona, s3):
+def test_a_store_away_is_not_yet_and_a_missing_segment_builds_the_clip_again(persona, s3):
     clip = building_clip(persona, "clips/2/attempt-1/seg-000.wav")
     s3.stop()
     with pytest.raises(SegmentNotHere, match="cannot be reached"):
@@ -55,11 +55,13 @@ def test_a_store_away_is_not_yet_and_a_missing_segment_fails_the_clip(persona, s
     assert Clip.objects.get(pk=clip.pk).status == "building"  # nothing decided while it is away
 
     s3.start()
-    assert Playout().segment_path(clip.pk, 1, 0) is None  # the store answers: it has no such object
-    failed = Clip.objects.select_related("question").get(pk=clip.pk)
-    assert failed.status == "failed"
-    assert failed.error.startswith("segment 1 cannot be aired: clips/2/attempt-1/seg-000.wav is not in")
-    assert failed.question.status == "failed" and "cannot be aired" in failed.question.status_reason
+    with pytest.raises(SegmentLost) as lost:  # the store answers: it has no such object
+        Playout().segment_path(clip.pk, 1, 0)
+    assert str(lost.value).startswith("segment 1 cannot be aired: clips/2/attempt-1/seg-000.wav is not in")
+    lifecycle.media_broken(clip_id=clip.pk, attempt=1, reason=str(lost.value))  # the playout's report
+    again = Clip.objects.select_related("question").get(pk=clip.pk)
+    assert again.status == "queued" and again.note.startswith("rebuilding: segment 1 cannot be aired")
+    assert again.question.status == "approved" and "cannot be aired" in again.question.status_reason
 
 
 def test_an_avatar_the_store_cannot_take_is_not_kept(s3, client, moderator, settings):

@@ -22,3 +22,20 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_ROOT.mkdir()
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def no_broadcaster_left_over(redis_url):
+    """The streamers of this process share one key prefix: a lease, standby marks or journaled
+    reports a test left behind (a streamer it did not stop) must not reach the next test."""
+    from streamer import control, lease, reports
+
+    client = control.redis_client()
+
+    def clear() -> None:
+        client.delete(lease.lease_key(), reports.journal_key(), *client.scan_iter(lease.standby_key()))
+        reports.journal_file().unlink(missing_ok=True)
+
+    clear()
+    yield
+    clear()

@@ -41,6 +41,7 @@ def test_a_clip_dissolves_in_and_the_idle_loop_resumes_from_its_last_pose(idle, 
     streamer = CapturingStreamer(
         SMALL, Outputs(rtmp_url=None, stream_key="", preview_dir=media_root / "preview"), idle
     )
+    assert streamer.lease.try_acquire()  # what run() does first: reports are written by the broadcaster
     stop = threading.Event()
     streamer._play_idle(17, stop)  # the idle loop is somewhere in its motion
     streamer.playout.round_now()  # the playout thread's work, here, inside this test's transaction

@@ -131,13 +131,20 @@ def _describe_worker(name: str, info: dict[str, Any]) -> str:
 def streamer_check() -> Check:
     import redis
 
+    from streamer import lease
+    from streamer.control import redis_client
     from streamer.state import read_state
 
     try:
-        state = read_state()
+        client = redis_client()
+        state, on_air, standing_by = read_state(client), lease.holder(client), lease.standbys(client)
     except redis.RedisError as exc:
         return Check("streamer", "Streamer", FAIL, "unknown", f"cannot read its state from Redis: {exc}")
-    if state is None:
+    standby = f"{len(standing_by)} standby" if standing_by else ""
+    if on_air is None:
+        if standing_by:  # the one on air stopped: a standby takes the lease within seconds
+            detail = f"Standing by: {', '.join(standing_by)}; one takes over once the lease is free."
+            return Check("streamer", "Streamer", WARN, f"{standby}, none on air", detail)
         return Check(
             "streamer",
             "Streamer",
@@ -146,12 +153,16 @@ def streamer_check() -> Check:
             "Nothing is on air.",
             fix="Start it: make run, or `python manage.py stream`.",
         )
-    playing = state.get("now_playing") or {}
-    if playing:
+    if state is None:
+        value = "starting"
+        state = {}
+    elif playing := state.get("now_playing") or {}:
         value = f"answering {playing.get('viewer', '?')} (clip {playing.get('clip', '?')})"
     else:
         value = "paused" if state.get("paused") else "idle loop"
-    value += f"; output {state.get('output', '?')}"
+    value = f"on air: {on_air}; {value}; output {state.get('output', '?')}"
+    if standby:
+        value += f"; {standby}"
     health = state.get("health") or {}
     detail = (
         f"{health.get('fps', '?')} of {health.get('target_fps', '?')} fps, "

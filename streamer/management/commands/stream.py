@@ -14,7 +14,8 @@ from streamer import control
 class Command(BaseCommand):
     help = (
         "Broadcast: one continuous stream to RTMP and/or a local HLS preview, answers first, the idle "
-        "loop otherwise. With --skip/--pause/--resume/--reair, send that command to the running "
+        "loop otherwise. One streamer broadcasts per studio: a second one stands by and takes over "
+        "when the first stops. With --skip/--pause/--resume/--reair, send that command to the running "
         "streamer and exit. The stream key is read from STREAM_KEY only."
     )
 
