@@ -106,7 +106,9 @@ class Playout:
                 return clip
         while self.reair_requests:
             clip_id = self.reair_requests.popleft()
-            clip = Clip.objects.filter(pk=clip_id, deleted_at=None, status=Clip.S.READY).first()
+            clip = Clip.objects.filter(
+                pk=clip_id, deleted_at=None, media_removed_at=None, status=Clip.S.READY
+            ).first()
             if clip is not None:
                 return clip
         return None

@@ -43,6 +43,9 @@ def test_new_answers_go_by_priority_then_approval_time_then_re_air_requests(pers
     _clip(persona, priority=9, approved_ago=5, status=Clip.S.FAILED)
     playout = Playout()
     playout.request_reair(aired.pk)
+    removed = _clip(persona, priority=9, approved_ago=5, aired=1)
+    Clip.objects.filter(pk=removed.pk).update(media_removed_at=timezone.now())  # disk budget
+    playout.request_reair(removed.pk)
     order = []
     while (clip := playout.next_clip()) is not None:
         order.append(clip.pk)

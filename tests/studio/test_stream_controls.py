@@ -1,6 +1,7 @@
 """On-air buttons queue commands for the running streamer through the real Redis."""
 
 import pytest
+from django.utils import timezone
 
 from aijesus.studio.models import Clip
 from aijesus.studio.services import question_approve, question_submit
@@ -41,3 +42,8 @@ def test_only_a_ready_clip_can_be_re_aired(
     Clip.objects.filter(pk=clip.pk).update(status="ready")
     assert client.post(f"/clips/{clip.pk}/reair").json() == {"ok": True}
     assert control.receive(empty_control_list) == [{"command": "reair", "clip": clip.pk}]
+    # The disk budget removed its files: nothing left to air, and the moderator is told why.
+    Clip.objects.filter(pk=clip.pk).update(media_removed_at=timezone.now())
+    response = client.post(f"/clips/{clip.pk}/reair")
+    assert response.status_code == 409 and "media was removed" in response.json()["error"]
+    assert control.receive(empty_control_list) == []

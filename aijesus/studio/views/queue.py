@@ -159,6 +159,8 @@ def clip_reair(request: HttpRequest, pk: int) -> JsonResponse:
     clip = get_object_or_404(Clip, pk=pk, deleted_at__isnull=True)
     if clip.status != Clip.Status.READY:
         return conflict(IllegalTransition(f"clip {clip.pk} is {clip.status}, not ready"))
+    if clip.media_removed_at is not None:  # the disk budget took its files: nothing to air
+        return conflict(IllegalTransition(f"clip {clip.pk}'s media was removed (disk budget)"))
     control.send("reair", clip=clip.pk)
     ModeratorAction.record("reair", by=request.user, clip=clip, question=clip.question)
     log.info("%s asked to re-air clip %s", request.user, clip.pk)
