@@ -25,6 +25,7 @@ def registry() -> list[tuple[str, Callable[[], dict[str, Any]], bool]]:
         chat_ingest,
         clip,
         dashboard_fanout,
+        history,
         ingest,
         lipsync,
         lipsync_musetalk,
@@ -49,6 +50,7 @@ def registry() -> list[tuple[str, Callable[[], dict[str, Any]], bool]]:
         ("dashboard_fanout", dashboard_fanout.run, True),
         ("stream_soak", stream_soak.run, True),
         ("studio_latency", studio_latency.run, True),
+        ("history", history.run, False),  # a PostgreSQL database of its own (bench/history.py)
     ]
 
 

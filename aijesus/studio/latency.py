@@ -40,22 +40,23 @@ def _seconds(later: Any, earlier: Any) -> float | None:
 
 
 def recent_latencies(limit: int) -> list[ClipLatency]:
+    """The last `limit` answers' times, oldest first. Only the columns the chart needs are read:
+    whole rows (answer texts, questions) made 1000 clips cost ~0.2 s."""
     clips = (
         Clip.objects.filter(status=Clip.Status.READY, question__isnull=False, started_at__isnull=False)
-        .select_related("question")
-        .order_by("-created_at")[:limit]
+        .order_by("-created_at")
+        .values_list("pk", "created_at", "started_at", "first_aired_at", "timings")[:limit]
     )
     rows = []
-    for clip in reversed(list(clips)):
-        wait = _seconds(clip.started_at, clip.created_at) or 0.0
+    for pk, created_at, started_at, first_aired_at, timings in reversed(list(clips)):
         rows.append(
             ClipLatency(
-                clip=clip.pk,
-                label=f"#{clip.pk}",
-                wait=wait,
-                first_segment=float(clip.timings.get("first_segment") or 0.0),
-                total_build=clip.timings.get("total"),
-                on_air=_seconds(clip.first_aired_at, clip.created_at),
+                clip=pk,
+                label=f"#{pk}",
+                wait=_seconds(started_at, created_at) or 0.0,
+                first_segment=float(timings.get("first_segment") or 0.0),
+                total_build=timings.get("total"),
+                on_air=_seconds(first_aired_at, created_at),
             )
         )
     return rows

@@ -284,9 +284,17 @@
     document.querySelectorAll("[data-mode]").forEach((chip) => {
       chip.setAttribute("aria-pressed", String(chip.dataset.mode === snapshot.mode));
     });
-    const counts = Object.entries(snapshot.counts)
-      .filter(([, n]) => n > 0)
+    // Waiting and in-progress questions are all counted; handled ones only over the last
+    // counts_window_hours (a year of history is not counted on every snapshot).
+    const live = ["pending", "approved", "building", "ready"];
+    const shown = (keep) => Object.entries(snapshot.counts)
+      .filter(([status, n]) => n > 0 && keep(status))
       .map(([status, n]) => status + " " + n);
+    const handled = shown((status) => !live.includes(status));
+    const counts = shown((status) => live.includes(status));
+    if (handled.length) {
+      counts.push("last " + (snapshot.counts_window_hours || 24) + " h: " + handled.join(" · "));
+    }
     document.getElementById("counts").textContent = counts.join(" · ");
     document.getElementById("pending-count").textContent = snapshot.counts.pending || 0;
     renderList("pending", snapshot.pending);

@@ -75,7 +75,22 @@ class Clip(StatusMachine):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+        indexes = [
+            models.Index(fields=["status", "heartbeat_at"]),
+            # The library's pages, newest first, read from the index alone (ids, then 24 rows).
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(status="ready", deleted_at__isnull=True),
+                name="clip_library_idx",
+            ),
+            # The streamer's next answer (streamer/playout.py): never aired, building or ready; a
+            # handful of rows among a year of aired ones.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(aired_count=0, deleted_at__isnull=True, status__in=["ready", "building"]),
+                name="clip_fresh_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"clip {self.pk} ({self.status})"

@@ -10,6 +10,10 @@ from django.utils import timezone
 
 from aijesus.studio.models.base import StatusMachine
 
+# Waiting or in progress: a few hundred rows at most, however long the history. Partial indexes
+# over these keep the queue's queries small when a year of handled questions sits beside them.
+LIVE_STATUSES = ("pending", "approved", "building", "ready")
+
 
 class Question(StatusMachine):
     class Status(models.TextChoices):
@@ -28,6 +32,7 @@ class Question(StatusMachine):
         MANUAL = "manual", "Command line / dashboard"
 
     S = Status
+    LIVE = LIVE_STATUSES
     # Moderation moves only. From approval on, the status follows the question's current clip and
     # only aijesus/studio/lifecycle.py writes it (approved, building, ready, aired, failed).
     TRANSITIONS = {
@@ -57,7 +62,13 @@ class Question(StatusMachine):
 
     class Meta:
         ordering = ["-priority", "received_at"]
-        indexes = [models.Index(fields=["status", "-priority", "received_at"])]
+        indexes = [
+            models.Index(
+                fields=["status", "-priority", "received_at"],
+                condition=models.Q(status__in=LIVE_STATUSES),
+                name="question_live_idx",
+            )
+        ]
         permissions = [("moderate", "Can moderate the studio (dashboard, queue, stream)")]
 
     def __str__(self) -> str:

@@ -20,9 +20,9 @@ from aijesus.studio.services import SubmissionError, clip_delete
 from aijesus.studio.views.access import moderator_required
 
 PAGE_SIZE = 24
-# A count reads every match, so it stops at a cap and says "1000+"; the pages stop there too (a
-# date, persona or viewer narrows a search). A text search reads each match's answer: lower cap.
-COUNT_CAP, TEXT_COUNT_CAP = 10_000, 1_000
+# A count reads every match, so it stops at a cap and says so ("500+"); the pages stop there too
+# (a date, persona or viewer narrows a search). A text search reads each match's answer: lower cap.
+COUNT_CAP, TEXT_COUNT_CAP = 10_000, 500
 NEWEST_FIRST = ("-created_at", "-pk")
 # A question that has a clip is never rejected or dropped (both come only from pending, before
 # any clip): question texts and viewers are searched among the others only, which partial trigram
@@ -31,7 +31,7 @@ ANSWERED = [s for s in Question.Status.values if s not in (Question.S.REJECTED, 
 
 
 class AtLeast(int):
-    """A count that stopped at its cap: it reads "1000+" on the page."""
+    """A count that stopped at its cap: it reads "500+" on the page."""
 
     def __str__(self) -> str:
         return f"{int(self)}+"
@@ -70,39 +70,48 @@ def filtered_clips(params: dict[str, str]) -> QuerySet[Clip]:
 class ClipSearch(Paginator):
     """The library's search form (all fields optional), paged newest first.
 
-    A page is read as ids first (from an index where one serves), then its 24 rows. The text
-    matches the question or the answer, any case: each half is its own query, merged here, because
-    one OR across the two tables reads every clip and question."""
+    A page is read as ids first, then its 24 rows. A text or viewer search reads the ids of its
+    first matches once (up to its cap), for the count and every page: asked for that many, the
+    planner reads a rare name through its trigram index and a common word by walking the newest
+    clips. The text matches the question or the answer, any case: each half is its own query,
+    merged here, because one OR across the two tables reads every clip and question."""
 
     def __init__(self, params: dict[str, str]) -> None:
         self.clips = filtered_clips(params)
         self.text = params.get("q", "").strip()
-        self.cap = TEXT_COUNT_CAP if self.text or params.get("viewer", "").strip() else COUNT_CAP
+        self.searching = bool(self.text or params.get("viewer", "").strip())
+        self.cap = TEXT_COUNT_CAP if self.searching else COUNT_CAP
         super().__init__(self.clips, PAGE_SIZE)
 
-    @cached_property
-    def _matches(self) -> list[int]:
-        """The first cap + 1 text matches: the newest of each half, merged."""
-        halves = [
+    def halves(self) -> list[QuerySet[Clip]]:
+        """The queries whose newest matches make a search's list: the text's two, or the one."""
+        if not self.text:
+            return [self.clips]
+        return [
             self.clips.filter(answer_text__icontains=self.text),
             self.clips.filter(question__status__in=ANSWERED, question__text__icontains=self.text),
         ]
+
+    @cached_property
+    def _matches(self) -> list[int]:
+        """The first cap + 1 matches of a search (one more tells a count that stopped): the
+        newest of each half, merged."""
         found: dict[int, datetime] = {}
-        for half in halves:
+        for half in self.halves():
             found.update(half.order_by(*NEWEST_FIRST).values_list("pk", "created_at")[: self.cap + 1])
         newest = sorted(found, key=lambda pk: (found[pk], pk), reverse=True)
         return newest[: self.cap + 1]
 
     @cached_property
     def count(self) -> int:
-        found = len(self._matches) if self.text else self.clips.values("pk")[: self.cap + 1].count()
+        found = len(self._matches) if self.searching else self.clips.values("pk")[: self.cap + 1].count()
         return AtLeast(self.cap) if found > self.cap else found
 
     def page(self, number: int | str) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if self.text:
+        top = min(bottom + self.per_page, self.cap)
+        if self.searching:
             ids = self._matches[bottom:top]
         else:
             ids = list(self.clips.order_by(*NEWEST_FIRST).values_list("pk", flat=True)[bottom:top])
