@@ -13,6 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from channels.layers import channel_layers
 from django.conf import settings
+from django.contrib.auth import hashers
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from aijesus.localredis import BundledRedis, redis_answers
 
@@ -40,6 +42,25 @@ def _share_the_cores_between_workers() -> None:
 
 
 _share_the_cores_between_workers()
+
+
+class FewRoundsPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    """The studio's own hash (PBKDF2-SHA256) at a few rounds. At the real million, each user a
+    test made or logged in cost about half a second of CPU: more than a third of the studio and
+    chat tests' time. The stored hash names its rounds, so the servers and commands a test starts
+    (real settings, real hasher) log these users in, and then upgrade the hash as on any login."""
+
+    iterations = 1_000
+
+
+def _hash_passwords_in_few_rounds() -> None:
+    """Only in this process: the processes the tests start keep the studio's own settings."""
+    settings.PASSWORD_HASHERS = [f"{__name__}.{FewRoundsPBKDF2PasswordHasher.__qualname__}"]
+    hashers.get_hashers.cache_clear()
+    hashers.get_hashers_by_algorithm.cache_clear()
+
+
+_hash_passwords_in_few_rounds()
 
 
 def worker_redis_url(url: str) -> str:

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 
-from tests.builder.worker import ROOT, celery_worker, stop_process, test_database_url
+from tests.builder.worker import ROOT, celery_worker, stop_process, test_database_url, wait_until
 from tests.sprites import link_studio_cache
 
 CHROMIUM_ARGS = [
@@ -137,13 +139,45 @@ def running_studio(
         end_other_sessions()
 
 
-@pytest.fixture
-def studio(
-    transactional_db, redis_url, sprite_cache, collected_static, tmp_path, settings
+@pytest.fixture(scope="module")
+def module_studio(
+    django_db_setup, django_db_blocker, redis_url, sprite_cache, collected_static, tmp_path_factory
 ) -> Iterator[Studio]:
-    """The dashboard on a free port and a gpu-queue worker, sharing the test database and Redis."""
-    with running_studio(tmp_path, settings, redis_url, sprite_cache, collected_static) as server:
+    """One studio for all of a module's tests: starting the two processes, the worker's warm-up
+    and stopping them again took longer than most of the tests themselves."""
+    tmp_path = tmp_path_factory.mktemp("studio")
+    media_root = override_settings(MEDIA_ROOT=tmp_path / "media")  # restored after the module
+    with (
+        django_db_blocker.unblock(),
+        media_root,
+        running_studio(tmp_path, settings, redis_url, sprite_cache, collected_static) as server,
+    ):
         yield server
+
+
+@pytest.fixture
+def studio(module_studio: Studio, transactional_db, settings) -> Iterator[Studio]:
+    """The dashboard on a free port and a gpu + library worker, sharing the test database and
+    Redis. The module's studio, as a fresh one: the database is emptied after each test (as
+    always), and the test ends only once the worker has finished and holds nothing, so no build
+    of one test lands in the next."""
+    settings.MEDIA_ROOT = module_studio.media
+    if module_studio.process is None:  # a test that stopped the server failed before restarting it
+        module_studio.start()
+    yield module_studio
+    wait_until(worker_idle, 120, "the studio's worker to finish its tasks", step=0.1)
+
+
+def worker_idle() -> bool:
+    """Nothing waits in the worker's queues and nothing is unacknowledged (a task being run, or
+    taken ahead: with late acks either stays in the transport's unacked set until it ends)."""
+    import redis
+
+    prefix = f"{settings.REDIS_KEY_PREFIX}:" if settings.REDIS_KEY_PREFIX else ""
+    with redis.Redis.from_url(settings.REDIS_URL) as client:
+        queues = [key for q in ("gpu", "library") for key in client.scan_iter(f"{prefix}{q}*")]
+        queued = sum(client.llen(key) for key in queues if client.type(key) == b"list")
+        return queued == 0 and client.hlen(f"{prefix}unacked") == 0
 
 
 def end_other_sessions(timeout: float = 10.0) -> None:
@@ -165,27 +199,36 @@ def end_other_sessions(timeout: float = 10.0) -> None:
             time.sleep(0.1)
 
 
-@pytest.fixture
-def browser(monkeypatch) -> Iterator[object]:
+@pytest.fixture(scope="module")
+def module_browser() -> Iterator[object]:
+    """One Chromium for a module's tests; each test has contexts (cookies, pages) of its own."""
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in the test thread; the test's own ORM calls are
-    # ordinary synchronous code all the same. Only for this test process, never its children.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
     executable = chromium_path()
-    with sync_playwright() as playwright:
+    # Playwright's sync API runs an event loop in the test thread; the tests' own ORM calls are
+    # ordinary synchronous code all the same. Only for this test process, never its children.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:
             browser.close()
-            # The test's ORM calls ran while Playwright's loop was running, so Django filed their
+            # The tests' ORM calls ran while Playwright's loop was running, so Django filed their
             # connection under that loop's context: close it here, in the same context, or it
-            # outlives the test and keeps the test database busy.
+            # outlives the module and keeps the test database busy.
             from django.db import connections
 
             connections.close_all()
+
+
+@pytest.fixture
+def browser(module_browser) -> Iterator[object]:
+    """The module's Chromium, left as the test found it: every context the test opened is closed
+    after it (pages that stayed open would keep their sockets to the studio)."""
+    yield module_browser
+    for context in module_browser.contexts:
+        context.close()
 
 
 def seeded_with_moderator():

@@ -33,6 +33,8 @@ def celery_worker(
     env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": redis_url, **extra_env}
     argv = [sys.executable, "-m", "celery", "-A", "aijesus", "worker", "--queues", queues]
     argv += ["--pool", "solo", "--loglevel", "INFO", "--hostname", f"test-{os.getpid()}@%h"]
+    # Mingle spends a second at every start asking other workers for their state; no test needs it.
+    argv += ["--without-mingle", "--without-gossip"]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:

@@ -1,32 +1,70 @@
 """The clip library: search, moderator-only media with HTTP ranges, delete with a reason."""
 
 import datetime as dt
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import av
 import pytest
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from aijesus.studio.models import Clip, ModeratorAction
+from aijesus.studio.seed import seed_studio
 from aijesus.studio.services import question_approve, question_submit
 from builder.library import clip_render_library
 from builder.services import clip_build
 
 pytestmark = pytest.mark.django_db
+SMALL = {"STREAM_WIDTH": 320, "STREAM_HEIGHT": 180, "STREAM_FPS": 25}
 
 
-@pytest.fixture
-def ready_clip(persona, settings, tmp_path, django_capture_on_commit_callbacks) -> Clip:
-    """A clip really built (small frames) from a viewer's question."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STREAM_WIDTH, settings.STREAM_HEIGHT, settings.STREAM_FPS = 320, 180, 25
-    with django_capture_on_commit_callbacks(execute=False):
-        clip = question_approve(question=question_submit(text="What is forgiveness?", viewer_name="ivy"))
+@pytest.fixture(scope="module")
+def built_clip(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[tuple[int, Path]]:
+    """A clip really built (small frames) from a viewer's question, once for the module: building
+    it took most of these tests' time. Built inside a transaction that the module's tests run
+    within, each in a savepoint of its own that is rolled back after it (as Django's TestCase
+    keeps its setUpTestData), and that is itself rolled back after the last one."""
+    media = tmp_path_factory.mktemp("library") / "media"
+    outer = transaction.atomic()
+    outer._from_testcase = True  # as TestCase marks its own: the code under test nests in it
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:
+            with override_settings(MEDIA_ROOT=media, **SMALL):
+                clip_id = build_a_clip()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    yield clip_id, media
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+def build_a_clip() -> int:
+    seed_studio(owner="seed-owner")
+    # No build task is sent: nothing here commits, so no on-commit callback runs.
+    clip = question_approve(question=question_submit(text="What is forgiveness?", viewer_name="ivy"))
     assert clip_build(clip_id=clip.pk) == "ready"
     # The library's MP4 (made by its own low-priority task after the build).
     assert clip_render_library(clip_id=clip.pk, attempt=1) == "done"
-    clip.refresh_from_db()
-    return clip
+    return clip.pk
+
+
+@pytest.fixture
+def ready_clip(built_clip, settings, tmp_path) -> Clip:
+    """The module's built clip, with its media copied into this test's own MEDIA_ROOT: a test may
+    change or remove files, and a path just outside MEDIA_ROOT is this test's tmp_path."""
+    pk, media = built_clip
+    settings.MEDIA_ROOT = tmp_path / "media"
+    for name, value in SMALL.items():
+        setattr(settings, name, value)
+    shutil.copytree(media, settings.MEDIA_ROOT, symlinks=True)
+    return Clip.objects.get(pk=pk)
 
 
 def other_clip(ready_clip: Clip, *, text: str, viewer: str, days_ago: int = 0) -> Clip:

@@ -15,6 +15,7 @@ from aijesus.studio.system.probes import test_rtmp as rtmp_probe
 from builder import engines
 from tests.builder.llm.fake_openai import FakeChatServer, error, models
 from tests.builder.worker import celery_worker, wait_for, wait_until
+from tests.sprites import link_studio_cache
 from tests.streamer.helpers import RtmpServer, free_port
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_engines")]
@@ -136,13 +137,25 @@ def test_without_an_active_persona(db):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_workers_none_then_one_with_its_queues_and_devices(persona, redis_url, tmp_path, settings):
+def test_workers_none_then_one_with_its_queues_and_devices(
+    persona, redis_url, tmp_path, settings, sprite_cache
+):
     settings.SYSTEM_CHECK_TIMEOUT = 1.0
     none = by_key(run_checks(live=False))["workers"]
     assert none.status == WARN and none.value == "none running" and "celery -A aijesus worker" in none.fix
 
+    # A build worker warms the persona's engines up before it answers: in a folder of the test's
+    # own, with the run's shared drawings at a small size (not the studio's var/ at 1280x720).
+    media = tmp_path / "media"
+    link_studio_cache(media, sprite_cache)
+    small = {
+        "MEDIA_ROOT": str(media),
+        "DATA_DIR": str(tmp_path),
+        "STREAM_WIDTH": "320",
+        "STREAM_HEIGHT": "180",
+    }
     log = tmp_path / "worker.log"
-    with celery_worker(redis_url, "default,gpu", log):
+    with celery_worker(redis_url, "default,gpu", log, **small):
         wait_for(
             lambda: by_key(run_checks(live=False))["workers"].status == OK, 90, "the worker to answer", log
         )
@@ -151,14 +164,14 @@ def test_workers_none_then_one_with_its_queues_and_devices(persona, redis_url, t
         assert "queues default, gpu" in workers.detail and "CPUs" in workers.detail
         assert ("no GPU" in workers.detail) or ("MiB" in workers.detail)
 
-    with celery_worker(redis_url, "default", tmp_path / "worker2.log"):
+    with celery_worker(redis_url, "default", tmp_path / "worker2.log", **small):
         wait_for(
             lambda: by_key(run_checks(live=False))["workers"].value == "1 running", 90, "the worker", log
         )
         only_default = by_key(run_checks(live=False))["workers"]
         assert only_default.status == FAIL and "'gpu' queue" in only_default.fix
         # A second worker under the same name (a Procfile without --hostname): both are shown.
-        with celery_worker(redis_url, "gpu", tmp_path / "worker3.log"):
+        with celery_worker(redis_url, "gpu", tmp_path / "worker3.log", **small):
             both = lambda: by_key(run_checks(live=False))["workers"].value == "2 running"  # noqa: E731
             wait_for(both, 90, "both workers", log)
             assert by_key(run_checks(live=False))["workers"].status == OK
