@@ -25,6 +25,7 @@ def registry() -> list[tuple[str, Callable[[], dict[str, Any]], bool]]:
         chat_ingest,
         clip,
         dashboard_fanout,
+        faults,
         history,
         ingest,
         lipsync,
@@ -51,6 +52,7 @@ def registry() -> list[tuple[str, Callable[[], dict[str, Any]], bool]]:
         ("stream_soak", stream_soak.run, True),
         ("studio_latency", studio_latency.run, True),
         ("history", history.run, False),  # a PostgreSQL database of its own (bench/history.py)
+        ("faults", faults.run, True),
     ]
 
 
@@ -62,7 +64,7 @@ def main(argv: list[str]) -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    argv = _engine_flag(argv)
+    argv = _options(_engine_flag(argv))
     chosen = [entry for entry in registry() if not argv or entry[0] in argv]
     test_db = None
     if any(needs_db for _, _, needs_db in chosen):
@@ -97,6 +99,22 @@ def _engine_flag(argv: list[str]) -> list[str]:
     return [
         ("lipsync_musetalk" if engine == "musetalk" else "lipsync") if n == "lipsync" else n for n in rest
     ]
+
+
+def _options(argv: list[str]) -> list[str]:
+    """`faults --only a,b` and `stream_soak --duration 10m --faults --seed 7`: passed on as the
+    environment those benchmarks read (FAULTS_ONLY, STREAM_SOAK_DURATION, …)."""
+    flags = {"--only": "FAULTS_ONLY", "--duration": "STREAM_SOAK_DURATION", "--seed": "STREAM_SOAK_SEED"}
+    rest = []
+    items = iter(argv)
+    for item in items:
+        if item in flags:
+            os.environ[flags[item]] = next(items, "")
+        elif item == "--faults":
+            os.environ["STREAM_SOAK_FAULTS"] = "1"
+        else:
+            rest.append(item)
+    return rest
 
 
 if __name__ == "__main__":

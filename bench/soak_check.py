@@ -112,14 +112,18 @@ class _Sound:
             self.loud = False
 
 
-def check(path: Path, fps: int, sample_rate: int, answer_rgb: tuple[int, int, int]) -> dict[str, Any]:
-    """The figures above for the recording at `path` (FLV: millisecond timestamps)."""
+def check(
+    path: Path, fps: int, sample_rate: int, answer_rgb: tuple[int, int, int] | None = None
+) -> dict[str, Any]:
+    """The figures above for the recording at `path` (FLV: millisecond timestamps). Without
+    `answer_rgb` (a recording of the real character, whose answers have no colour of their own)
+    every frame is still decoded and counted, and "answers" is None."""
     frame_ms = 1000 / fps
     video = _Track({int(frame_ms), int(frame_ms) + 1})
     aac_ms = 1024 * 1000 / sample_rate
     audio = _Track({int(aac_ms), int(aac_ms) + 1})
     runs, sound = _Runs(), _Sound()
-    colour = np.array(answer_rgb, np.float32)
+    colour = None if answer_rgb is None else np.array(answer_rgb, np.float32)
     frames, last_audio_end = 0, 0.0
     with av.open(str(path)) as container:
         for packet in container.demux():
@@ -128,27 +132,56 @@ def check(path: Path, fps: int, sample_rate: int, answer_rgb: tuple[int, int, in
             if packet.stream.type == "video":
                 video.add(packet.pts)
                 for frame in packet.decode():
-                    # A 16x9 thumbnail is enough to tell the answer's colour from the character.
-                    small = frame.reformat(width=16, height=9, format="rgb24").to_ndarray()
-                    mean = small.reshape(-1, 3).mean(axis=0)
-                    answer = bool(np.abs(mean - colour).max() < _COLOUR_TOLERANCE)
-                    runs.add(frames, float(frame.time), 1 / fps, answer)
+                    if colour is not None:
+                        # A 16x9 thumbnail is enough to tell the answer's colour from the character.
+                        small = frame.reformat(width=16, height=9, format="rgb24").to_ndarray()
+                        mean = small.reshape(-1, 3).mean(axis=0)
+                        answer = bool(np.abs(mean - colour).max() < _COLOUR_TOLERANCE)
+                        runs.add(frames, float(frame.time), 1 / fps, answer)
                     frames += 1
             elif packet.stream.type == "audio":
                 audio.add(packet.pts)
-                for frame in packet.decode():
-                    mono = frame.to_ndarray().reshape(len(frame.layout.channels), -1).mean(axis=0)
-                    start = float(frame.time)
-                    sound.add(start, frame.sample_rate, mono)
-                    last_audio_end = start + frame.samples / frame.sample_rate
+                last_audio_end = _hear(packet, sound) or last_audio_end
     sound.finish()
     video_end = (video.last or 0) / 1000 + 1 / fps
     return {
         "video": {**video.figures(), "frames_decoded": frames},
         "audio": {**audio.figures(), "samples_decoded": sound.samples},
         "end_drift_ms": round((last_audio_end - video_end) * 1000, 1),
-        "answers": _answers(runs.runs, sound),
+        "answers": None if colour is None else _answers(runs.runs, sound),
     }
+
+
+def loud_spans(path: Path, *, bridge: float = 0.0) -> list[tuple[float, float]]:
+    """Where the recording's audio is loud (an answer speaking; the idle loop is silent), as
+    (start, end) seconds of stream time; quiet stretches shorter than `bridge` are bridged (the
+    pauses between words and sentences). Reads the audio packets only."""
+    sound = _Sound()
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return []
+        for packet in container.demux(audio=0):
+            if packet.pts is not None:
+                _hear(packet, sound)
+    sound.finish()
+    spans: list[tuple[float, float]] = []
+    for onset, end in zip(sound.onsets, sound.ends, strict=False):
+        if spans and onset - spans[-1][1] < bridge:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((onset, end))
+    return spans
+
+
+def _hear(packet: av.Packet, sound: _Sound) -> float | None:
+    """Decodes an audio packet into `sound`; returns where its audio ends (seconds)."""
+    end = None
+    for frame in packet.decode():
+        mono = frame.to_ndarray().reshape(len(frame.layout.channels), -1).mean(axis=0)
+        start = float(frame.time)
+        sound.add(start, frame.sample_rate, mono)
+        end = start + frame.samples / frame.sample_rate
+    return end
 
 
 def _answers(runs: list[_Run], sound: _Sound) -> dict[str, Any]:

@@ -21,8 +21,13 @@ Then `bench.soak_check` reads the recording: timestamp gaps and order, the end o
 against the end of the video, and each answer's audio onset against its first frame.
 
 Run: `python -m bench stream_soak` (6 hours of stream, 300 answers). For a quick run set
-STREAM_SOAK_HOURS (e.g. 0.1) and optionally STREAM_SOAK_ANSWERS, or
-`python -m bench.stream_soak --hours 0.1`.
+STREAM_SOAK_HOURS (e.g. 0.1) or STREAM_SOAK_DURATION ("20m", "6h", "90s") and optionally
+STREAM_SOAK_ANSWERS, or `python -m bench stream_soak --duration 20m`.
+
+With faults (issue 24): `python -m bench stream_soak --faults --duration 24h [--seed N]`
+(STREAM_SOAK_FAULTS=1, STREAM_SOAK_SEED, default 24) runs the whole studio on air in real time
+for the duration instead, injecting the fault matrix's faults at random: bench/faults/soak.py.
+Its recordings are deleted afterwards unless STREAM_SOAK_KEEP=1.
 """
 
 from __future__ import annotations
@@ -66,9 +71,26 @@ class StreamClock:
         self.now += max(0.0, seconds)
 
 
+FAULTS_HOURS = 24.0
+FAULTS_SEED = 24
+
+
+def duration_seconds(text: str) -> float:
+    """Seconds in "90s", "20m", "6h", "1.5h" or a plain number of seconds."""
+    text = text.strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600}.get(text[-1:])
+    try:
+        return float(text[:-1]) * scale if scale else float(text)
+    except ValueError:
+        raise ValueError(f"not a duration: {text!r} (e.g. 90s, 20m, 24h)") from None
+
+
 def run() -> dict[str, Any]:
+    duration = os.environ.get("STREAM_SOAK_DURATION", "")
+    if os.environ.get("STREAM_SOAK_FAULTS") == "1":
+        return _with_faults(duration_seconds(duration) if duration else FAULTS_HOURS * 3600)
     hours = float(os.environ.get("STREAM_SOAK_HOURS", HOURS))
-    seconds = hours * 3600
+    seconds = duration_seconds(duration) if duration else hours * 3600
     answers = int(os.environ.get("STREAM_SOAK_ANSWERS", min(ANSWERS, int(seconds // SECONDS_PER_ANSWER_MIN))))
     from django.conf import settings
     from django.test import override_settings
@@ -81,6 +103,18 @@ def run() -> dict[str, Any]:
         root = Path(tmp)
         with override_settings(MEDIA_ROOT=str(root / "media"), CHANNEL_LAYERS=layers):
             return _soak(root, seconds, answers)
+
+
+def _with_faults(seconds: float) -> dict[str, Any]:
+    """The whole studio in real time with faults injected at random (bench/faults/soak.py)."""
+    import shutil
+
+    from bench.faults import soak
+
+    figures = soak.run(seconds, int(os.environ.get("STREAM_SOAK_SEED", FAULTS_SEED)))
+    if os.environ.get("STREAM_SOAK_KEEP") != "1":
+        shutil.rmtree(figures.pop("root"), ignore_errors=True)
+    return {"mode": "faults, real time", **figures}
 
 
 def _soak(root: Path, seconds: float, answers: int) -> dict[str, Any]:
@@ -271,9 +305,17 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench.stream_soak", description=__doc__.split("\n")[0])
     parser.add_argument("--hours", type=float, help=f"stream time (default {HOURS})")
     parser.add_argument("--answers", type=int, help=f"answers (default {ANSWERS}, fewer in a short run)")
+    parser.add_argument("--duration", help="stream time, e.g. 20m, 24h (with --faults: real time)")
+    parser.add_argument("--faults", action="store_true", help="the whole studio with faults at random")
+    parser.add_argument("--seed", type=int, help=f"the faults' random seed (default {FAULTS_SEED})")
     args = parser.parse_args()
     if args.hours is not None:
         os.environ["STREAM_SOAK_HOURS"] = str(args.hours)
+    for flag, name in ((args.duration, "DURATION"), (args.seed, "SEED")):
+        if flag is not None:
+            os.environ[f"STREAM_SOAK_{name}"] = str(flag)
+    if args.faults:
+        os.environ["STREAM_SOAK_FAULTS"] = "1"
     if args.answers is not None:
         os.environ["STREAM_SOAK_ANSWERS"] = str(args.answers)
     from bench.__main__ import main
