@@ -30,9 +30,9 @@ HEARD_SLACK_S = 0.8  # a whole clip's span is its length less the voice's leadin
 # An airing's window opens this long before its log line: the line comes a frame or two before
 # the clip's first frame, and a clip aired right after another must not take in its last words.
 EARLY_S = 0.1
-_STAMP = r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \w+ "
-ON_AIR = re.compile(_STAMP + r"streamer\.runner: on air: clip (\d+) attempt (\d+)", re.M)
-ENCODER = re.compile(_STAMP + r"streamer\.encoder: encoder: ", re.M)
+STAMP = r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \w+ "
+ON_AIR = re.compile(STAMP + r"streamer\.runner: on air: clip (\d+) attempt (\d+)", re.M)
+ENCODER = re.compile(STAMP + r"streamer\.encoder: encoder: ", re.M)
 _CANNOT_PLAY = re.compile(r"cannot play segment", re.M)
 
 

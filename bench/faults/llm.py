@@ -66,13 +66,14 @@ class ScriptedLLM:
         self.release_all()
         self.server.stop()
 
-    def hold(self, ticket: int, *, cut: bool = False) -> threading.Event:
-        """Ticket's next answer streams its first sentence (two when `cut`) and waits for the
-        returned gate; then it finishes, or (cut) the connection drops mid-answer."""
+    def hold(self, ticket: int, *, cut: bool = False, silent: bool = False) -> threading.Event:
+        """Ticket's next answer streams its first sentence (two when `cut`, none when `silent`)
+        and waits for the returned gate; then it finishes, or (cut) the connection drops
+        mid-answer."""
         gate = threading.Event()
         self.gates.append(gate)
-        first = ANSWER[:2] if cut else ANSWER[:1]
-        self.script.queued[ticket].append(held(first, gate, None if cut else ANSWER[1:], cut=cut))
+        first = ANSWER[:2] if cut else [] if silent else ANSWER[:1]
+        self.script.queued[ticket].append(held(first, gate, None if cut else ANSWER[len(first) :], cut=cut))
         return gate
 
     def release_all(self) -> None:

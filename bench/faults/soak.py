@@ -9,24 +9,28 @@ process on PostgreSQL through a proxy the bench can cut, a disk budget of a few 
 retention pass every minute (so the disk is over budget all along), a standby streamer always
 running beside the one on air, and a low video bitrate so a day of recording fits on disk.
 
-Faults (FAULTS): the build worker SIGKILLed (a new one started at once), the streamer on air
-SIGKILLed (a new standby started), Redis SIGKILLed and back empty after 5-20 s, the database cut
-for 30 s, the media store stopped for 25 s, a waiting answer's segment files removed everywhere,
-a waiting answer poisoned (raises when picked), the LLM dropping an answer mid-stream.
+Faults (FAULTS, in a seeded random order, each once before any repeats): the build worker
+SIGKILLed (a new one started at once), the streamer on air SIGKILLed (a new standby started),
+Redis SIGKILLed and back empty after 5-20 s, the database cut for 30 s, the media store stopped
+for 25 s, a waiting answer's segment files removed everywhere, an answer poisoned mid-build (it
+raises when picked), the LLM dropping an answer mid-stream.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bench.faults.heard import ENCODER, STAMP, stamp
 from bench.faults.llm import ScriptedLLM
 from bench.faults.outcome import finish
 from bench.faults.proxy import CuttableProxy, database_proxy
@@ -34,6 +38,10 @@ from bench.faults.rig import Rig, row_studio
 from bench.faults.rows_media import media_files, poison
 from bench.faults.rows_process import QUESTIONS
 
+# A streamer stops broadcasting: its encoder finished (stopping, or the lease lost) or it stood by.
+_STOPPED = re.compile(
+    STAMP + r"streamer\.(?:runner: encoder finished|lease: standing by|runner: standing by)", re.M
+)
 QUESTION_GAP_S = (15.0, 45.0)  # between approvals, uniform
 FAULT_GAP_S = (30.0, 90.0)  # between the end of one fault and the next, uniform
 BUDGET_MB = 4.0  # a few answers' worth of media
@@ -55,17 +63,33 @@ class Soak:
         return name
 
     def broadcaster(self) -> str | None:
-        """The live streamer that started an encoder last (a standby has none until it takes over)."""
-        from bench.faults.heard import ENCODER, stamp
-
+        """The live streamer broadcasting now: its last encoder started after it last stopped one
+        or stood by (a standby has none until it takes over); the latest such, if several."""
         assert self.rig.studio is not None
-        latest = []
+        on = []
         for s in self.rig.streamers:
             process = self.rig.studio.processes.get(s.name)
-            starts = [stamp(m.group(1)) for m in ENCODER.finditer(self.rig.log(s.name))]
-            if process is not None and process.poll() is None and starts:
-                latest.append((starts[-1], s.name))
-        return max(latest)[1] if latest else None
+            text = self.rig.log(s.name)
+            starts = [stamp(m.group(1)) for m in ENCODER.finditer(text)]
+            ends = [stamp(m.group(1)) for m in _STOPPED.finditer(text)]
+            if (
+                process is not None
+                and process.poll() is None
+                and starts
+                and starts[-1] > max(ends, default=0)
+            ):
+                on.append((starts[-1], s.name))
+        return max(on)[1] if on else None
+
+    def _started_since(self, moment: float) -> tuple[float, str] | None:
+        """The first encoder start after `moment` in any streamer's log, and whose."""
+        starts = [
+            (t, s.name)
+            for s in self.rig.streamers
+            for t in (stamp(m.group(1)) for m in ENCODER.finditer(self.rig.log(s.name)))
+            if t > moment
+        ]
+        return min(starts) if starts else None
 
     # -- questions
     def ask(self, ticket: int | None = None) -> int | None:
@@ -99,12 +123,9 @@ class Soak:
             return "no streamer on air to kill"
         killed = self.rig.kill(on_air)
         standby = self.add_streamer(wait=False)
-        took = self.rig.wait(lambda: self.broadcaster() not in (None, on_air), "a takeover", 30)
-        after = (
-            f"{self.broadcaster()} on air {time.time() - killed:.1f} s later"
-            if took
-            else "no takeover in 30 s"
-        )
+        self.rig.wait(lambda: self._started_since(killed), "a takeover", 30)
+        took = self._started_since(killed)
+        after = f"{took[1]} on air {took[0] - killed:.1f} s later" if took else "no takeover in 30 s"
         return f"{on_air} SIGKILLed, {after}; {standby} started as the next standby"
 
     def broker_down(self) -> str:
@@ -148,11 +169,19 @@ class Soak:
         return f"clip {clip}: {len(names)} segment files removed from the store and both disks"
 
     def poison_clip(self) -> str:
-        clip = self.waiting_clip()
-        if clip is not None:
+        """An answer poisoned once its build has read its persona version (the LLM holds the
+        answer meanwhile) and before the playout can pick it: the build succeeds, every pick
+        raises."""
+        from bench.faults.rows_process import status_is
+
+        ticket = self.rig.ticket()
+        gate = self.rig.llm.hold(ticket, silent=True)
+        clip = self.ask(ticket)
+        building = clip is not None and self.rig.wait(lambda: status_is(clip, "building"), "the build", 60)
+        if building:
             poison(clip)
-        self.rig.command("resume")
-        return f"clip {clip} poisoned" if clip is not None else "no answer built to poison"
+        gate.set()
+        return f"clip {clip} poisoned mid-build" if building else f"clip {clip}: no build to poison"
 
     def llm_drop(self) -> str:
         ticket = self.rig.ticket()
@@ -219,7 +248,17 @@ def run(duration_s: float, seed: int) -> dict[str, Any]:
     return _report(out, soak, duration_s, seed, root)
 
 
+def _faults(rng: random.Random) -> Iterator[str]:
+    """The faults in random order, every one once before any comes again (a short run sees them
+    all; a long one, each about as often)."""
+    while True:
+        deck = list(FAULTS)
+        rng.shuffle(deck)
+        yield from deck
+
+
 def _loop(soak: Soak, duration_s: float, rng: random.Random) -> None:
+    faults = _faults(rng)
     start = time.monotonic()
     next_question = start + rng.uniform(*QUESTION_GAP_S) / 3
     next_fault = start + rng.uniform(*FAULT_GAP_S)
@@ -228,7 +267,7 @@ def _loop(soak: Soak, duration_s: float, rng: random.Random) -> None:
             soak.ask()
             next_question = time.monotonic() + rng.uniform(*QUESTION_GAP_S)
         elif now >= next_fault:
-            soak.inject(rng.choice(FAULTS))
+            soak.inject(next(faults))
             next_fault = time.monotonic() + rng.uniform(*FAULT_GAP_S)
         else:
             soak.rig.wait(lambda: False, "the next event", min(next_question, next_fault) - now)
